@@ -1,0 +1,1 @@
+"""Faregate reservation and inventory server: API, services, models, migrations and CLI."""

@@ -1,0 +1,24 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from backend import db, schema
+from backend.api import init_api
+from backend.logs import configure_logging
+from backend.settings import Settings, load_settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build a Faregate server for ``settings`` (read from file and environment when None)."""
+    settings = settings or load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    app = Flask("backend")
+    app.config["FAREGATE_SETTINGS"] = settings
+    app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    db.init_app(app, db.Database(settings.database_url, connect_timeout_s=settings.db_connect_timeout_s))
+    app.extensions["faregate.schema_heads"] = schema.head_revisions()
+    init_api(app)
+    return app

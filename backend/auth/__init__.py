@@ -1,0 +1,1 @@
+"""Staff authentication: roles, password hashing, API tokens and the role guard."""

@@ -1,0 +1,38 @@
+"""Password hashing with Argon2id (argon2-cffi's recommended parameters)."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+
+MIN_LENGTH = 12
+MAX_LENGTH = 1024
+
+
+def hash_password(password: str) -> str:
+    """An encoded Argon2id hash of ``password``."""
+    return _hasher.hash(password)
+
+
+def verify_password(encoded: str, password: str) -> bool:
+    """Whether ``password`` matches ``encoded``; a malformed hash never matches."""
+    try:
+        return _hasher.verify(encoded, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(encoded: str) -> bool:
+    """Whether ``encoded`` was made with weaker parameters than today's."""
+    return _hasher.check_needs_rehash(encoded)
+
+
+def password_problem(password: str) -> str | None:
+    """Why ``password`` is not acceptable for a staff account, or None."""
+    if len(password) < MIN_LENGTH:
+        return f"a password needs at least {MIN_LENGTH} characters"
+    if len(password) > MAX_LENGTH:
+        return f"a password has at most {MAX_LENGTH} characters"
+    return None

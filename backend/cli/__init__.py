@@ -1,0 +1,40 @@
+"""The ``faregate`` command: serve the app and run operator tasks."""
+
+from __future__ import annotations
+
+import click
+
+from backend.cli.context import CliContext, handle_errors
+from backend.cli.database import db_group
+from backend.cli.serve import serve
+from backend.cli.settings import config_group
+from backend.cli.tokens import token_group
+from backend.cli.users import user_group
+
+
+@click.group()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    envvar="FAREGATE_CONFIG",
+    help="Settings file (default: config/faregate.toml when present).",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None) -> None:
+    """Faregate transit fare and reservation server."""
+    ctx.obj = CliContext(config_path)
+    ctx.call_on_close(ctx.obj.close)
+
+
+cli.add_command(db_group)
+cli.add_command(user_group)
+cli.add_command(token_group)
+cli.add_command(serve)
+cli.add_command(config_group)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    with handle_errors():
+        cli()

@@ -1,0 +1,97 @@
+"""Database engines and the session-per-request unit of work.
+
+SQLite is the embedded default: foreign keys are switched on, the journal is WAL and a busy
+connection waits instead of failing at once. PostgreSQL is reached through psycopg 3; a plain
+``postgresql://`` URL is taken to mean that driver.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+_EXTENSION = "faregate.database"
+
+
+def normalize_url(url: str) -> URL:
+    """Parse ``url``, mapping PostgreSQL URLs without a driver onto psycopg 3."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_engine(url: str, *, connect_timeout_s: int = 5) -> Engine:
+    """Create an engine for ``url`` with the per-backend settings Faregate relies on."""
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed)
+    connect_args: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql":
+        connect_args["connect_timeout"] = connect_timeout_s
+    return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+
+
+def _sqlite_engine(url: URL) -> Engine:
+    database = url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    return engine
+
+
+class Database:
+    """One engine and its session factory, owned by an application or a CLI command."""
+
+    def __init__(self, url: str, *, connect_timeout_s: int = 5) -> None:
+        self.engine = make_engine(url, connect_timeout_s=connect_timeout_s)
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+
+def init_app(app: Flask, database: Database) -> None:
+    """Attach ``database`` to ``app`` and close each request's session when it ends."""
+    app.extensions[_EXTENSION] = database
+    app.teardown_appcontext(_close_session)
+
+
+def database() -> Database:
+    """The current application's database."""
+    db: Database = current_app.extensions[_EXTENSION]
+    return db
+
+
+def session() -> Session:
+    """The session of the current request, opened on first use.
+
+    Nothing is committed unless a service commits; whatever is left is rolled back when the
+    request ends.
+    """
+    if "db_session" not in g:
+        g.db_session = database().sessions()
+    current: Session = g.db_session
+    return current
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    current: Session | None = g.pop("db_session", None)
+    if current is not None:
+        current.close()

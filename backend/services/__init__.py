@@ -1,0 +1,1 @@
+"""Application services: each one owns its transaction and raises ``ServiceError`` refusals."""

@@ -1,0 +1,137 @@
+"""Server settings: defaults, then a TOML file, then ``FAREGATE_*`` environment variables.
+
+The file is the one named by ``FAREGATE_CONFIG``; without it, ``config/faregate.toml`` in the
+working directory when present. Every key is documented in ``SETTINGS_HELP`` (shown by
+``faregate config show``) and in ``config/faregate.toml``. An environment variable named
+``FAREGATE_`` + the key in upper case overrides the file; unknown keys and values of the wrong
+type are refused with a ``SettingsError`` rather than ignored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+DEFAULT_CONFIG_PATH = Path("config/faregate.toml")
+ENV_PREFIX = "FAREGATE_"
+
+
+class SettingsError(Exception):
+    """A configuration file or variable that cannot be used."""
+
+    code = "invalid_settings"
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Effective server settings; see ``SETTINGS_HELP`` for what each key means."""
+
+    database_url: str = "sqlite:///var/faregate.db"
+    bind: str = "127.0.0.1:8000"
+    workers: int = 2
+    log_level: str = "INFO"
+    log_format: str = "text"
+    db_connect_timeout_s: int = 5
+
+    def replace(self, **changes: Any) -> Settings:
+        """Return a copy with ``changes`` applied and checked."""
+        return _checked(dataclasses.replace(self, **changes))
+
+
+SETTINGS_HELP: dict[str, str] = {
+    "database_url": (
+        "SQLAlchemy URL of the database. SQLite (sqlite:///path, relative to the working "
+        "directory) is the embedded default; production uses PostgreSQL "
+        "(postgresql+psycopg://user@host:5432/name; postgresql:// is accepted too)."
+    ),
+    "bind": "host:port that `faregate serve` listens on.",
+    "workers": "Number of gunicorn worker processes started by `faregate serve`.",
+    "log_level": "Lowest level logged: DEBUG, INFO, WARNING, ERROR or CRITICAL.",
+    "log_format": "text (one readable line per record) or json (one JSON object per line).",
+    "db_connect_timeout_s": "Seconds to wait for a PostgreSQL connection before giving up.",
+}
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_LOG_FORMATS = ("text", "json")
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read settings from ``path`` (or the default file) and the environment."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    config_path = _config_path(path, env)
+    if config_path is not None:
+        values.update(_read_toml(config_path))
+    values.update(_read_environment(env))
+    return _checked(Settings(**values))
+
+
+def _config_path(path: str | os.PathLike[str] | None, env: Mapping[str, str]) -> Path | None:
+    if path is not None:
+        return Path(path)
+    if env.get(ENV_PREFIX + "CONFIG"):
+        return Path(env[ENV_PREFIX + "CONFIG"])
+    return DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.is_file() else None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise SettingsError(f"configuration file {path} does not exist") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"configuration file {path} is not valid TOML: {exc}") from exc
+    unknown = sorted(set(data) - set(SETTINGS_HELP))
+    if unknown:
+        raise SettingsError(f"unknown setting(s) in {path}: {', '.join(unknown)}")
+    for key, value in data.items():
+        expected = _field_type(key)
+        if type(value) is not expected:
+            raise SettingsError(
+                f"{path}: {key} must be {expected.__name__}, not {type(value).__name__}"
+            )
+    return data
+
+
+def _read_environment(env: Mapping[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key in SETTINGS_HELP:
+        raw = env.get(ENV_PREFIX + key.upper())
+        if raw is None:
+            continue
+        if _field_type(key) is int:
+            try:
+                values[key] = int(raw)
+            except ValueError as exc:
+                raise SettingsError(f"{ENV_PREFIX}{key.upper()} must be an integer") from exc
+        else:
+            values[key] = raw
+    return values
+
+
+def _field_type(key: str) -> type:
+    default = getattr(Settings, key)
+    return type(default)
+
+
+def _checked(settings: Settings) -> Settings:
+    level = settings.log_level.upper()
+    if level not in _LOG_LEVELS:
+        raise SettingsError(f"log_level must be one of {', '.join(_LOG_LEVELS)}")
+    if settings.log_format not in _LOG_FORMATS:
+        raise SettingsError(f"log_format must be one of {', '.join(_LOG_FORMATS)}")
+    if settings.workers < 1:
+        raise SettingsError("workers must be at least 1")
+    if settings.db_connect_timeout_s < 1:
+        raise SettingsError("db_connect_timeout_s must be at least 1")
+    if not settings.database_url:
+        raise SettingsError("database_url must not be empty")
+    return dataclasses.replace(settings, log_level=level)

@@ -1,0 +1,1 @@
+"""GTFS reader, table schemas, validator notices and feed model (pure)."""

@@ -1,0 +1,1 @@
+"""Reader and actuator drivers for validators: NFC, serial scanners, gates and displays."""

@@ -1,0 +1,1 @@
+"""Seat inventory domain: trip instances, legs, seat maps, holds and seat assignment (pure)."""

@@ -1,0 +1,192 @@
+"""Shared fixtures: migrated SQLite and PostgreSQL databases, the app, a client, staff tokens.
+
+Database tests take ``database_url`` and run once per backend. PostgreSQL comes from
+``TEST_DATABASE_URL`` or, where that is unset, a throwaway cluster; with neither, its tests are
+skipped loudly, and under ``CI=true`` such a skip is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import URL
+
+from backend import schema
+from backend.app import create_app
+from backend.clock import utc_now
+from backend.db import Database, make_engine
+from backend.models import Base
+from backend.services import accounts
+from backend.settings import Settings
+from tests.harness import postgres
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+NO_POSTGRES = (
+    "PostgreSQL tests SKIPPED: set TEST_DATABASE_URL or install the PostgreSQL server "
+    "binaries (initdb, pg_ctl) for a throwaway cluster"
+)
+STAFF_PASSWORD = "a long enough password"
+
+
+def _as_string(url: URL) -> str:
+    return url.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[URL]:
+    """A PostgreSQL server URL on which databases may be created."""
+    from_env = postgres.url_from_environment()
+    if from_env is not None:
+        yield from_env
+        return
+    bindir = postgres.find_server_binaries()
+    if bindir is None:
+        if IN_CI:
+            pytest.fail(NO_POSTGRES)
+        pytest.skip(NO_POSTGRES)
+    cluster = postgres.ThrowawayCluster(bindir)
+    try:
+        yield cluster.start()
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_server: URL) -> Iterator[str]:
+    """A migrated PostgreSQL database for the session (``TEST_DATABASE_URL`` itself if set)."""
+    if postgres.url_from_environment() is not None:
+        url = postgres_server
+        postgres.reset_database(url)
+        created = False
+    else:
+        url = postgres.create_database(postgres_server)
+        created = True
+    _migrate(_as_string(url))
+    yield _as_string(url)
+    if created:
+        postgres.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated SQLite database file for the session."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'faregate.db'}"
+    _migrate(url)
+    return url
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A migrated database of each backend, emptied after every test."""
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    yield url
+    _empty_tables(url)
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database of each backend with no schema at all, dropped after the test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    server: URL = request.getfixturevalue("postgres_server")
+    url = postgres.create_database(server, prefix="faregate_empty")
+    yield _as_string(url)
+    postgres.drop_database(url)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Settings for a test app on ``database_url``."""
+    return Settings(database_url=database_url, log_level="WARNING")
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    """A Faregate app on a migrated database."""
+    application = create_app(settings)
+    application.config["TESTING"] = True
+    yield application
+    application.extensions["faregate.database"].dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client of ``app``."""
+    return app.test_client()
+
+
+@pytest.fixture
+def database(app: Flask) -> Database:
+    """The app's database, for arranging state directly through services."""
+    db: Database = app.extensions["faregate.database"]
+    return db
+
+
+@pytest.fixture
+def staff_token(database: Database) -> Callable[..., str]:
+    """Make a staff user with ``role`` and return a bearer token for it."""
+    counter = iter(range(1, 1000))
+
+    def make(role: str = "admin", token_role: str | None = None) -> str:
+        with database.sessions() as session:
+            user = accounts.create_user(
+                session, f"{role}{next(counter)}@example.org", STAFF_PASSWORD, role, now=utc_now()
+            )
+            _, plaintext = accounts.create_token(
+                session, user, name="test", role=token_role, now=utc_now()
+            )
+        return plaintext
+
+    return make
+
+
+def _migrate(url: str) -> None:
+    engine = make_engine(url)
+    schema.upgrade(engine)
+    engine.dispose()
+
+
+def _empty_tables(url: str) -> None:
+    engine = create_engine(url)
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        else:
+            for name in tables:
+                connection.execute(text(f'DELETE FROM "{name}"'))
+    engine.dispose()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
+    """Under CI, a skipped PostgreSQL test is a failed test."""
+    report = yield
+    if IN_CI and report.skipped and item.get_closest_marker("postgres") is not None:  # type: ignore[attr-defined]
+        report.outcome = "failed"  # type: ignore[attr-defined]
+        report.longrepr = f"PostgreSQL test skipped under CI: {report.longrepr}"  # type: ignore[attr-defined]
+    return report
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say loudly when PostgreSQL tests did not run."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if "postgres" in getattr(report, "keywords", {})
+    ]
+    if skipped:
+        terminalreporter.write_sep("!", f"{len(skipped)} PostgreSQL tests were SKIPPED", red=True)
+        terminalreporter.write_line(NO_POSTGRES, red=True)

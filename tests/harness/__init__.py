@@ -1,0 +1,1 @@
+"""Test support: real databases (PostgreSQL and SQLite) and staff helpers."""

@@ -1,0 +1,1 @@
+"""Edge validator agent: runtime loop, durable journal, bundle cache and sync client."""
