@@ -18,7 +18,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config["FAREGATE_SETTINGS"] = settings
     app.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    db.init_app(app, db.Database(settings.database_url, connect_timeout_s=settings.db_connect_timeout_s))
+    db.init_app(
+        app, db.Database(settings.database_url, connect_timeout_s=settings.db_connect_timeout_s)
+    )
     app.extensions["faregate.schema_heads"] = schema.head_revisions()
     init_api(app)
     return app

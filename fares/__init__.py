@@ -1,1 +1,1 @@
-"""Fare engine, ticket credentials, rule bundles and the tap decision, shared by server and agents."""
+"""Fare engine, credentials, rule bundles and the tap decision, shared by server and agents."""

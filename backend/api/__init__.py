@@ -22,7 +22,7 @@ class FaregateApi(Api):
 
     ERROR_SCHEMA = errors.ErrorEnvelopeSchema
 
-    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException) -> Response:
         """Render HTTP errors (404, 405, 422, 500 ...) as error envelopes."""
         return errors.http_error_response(error)
 

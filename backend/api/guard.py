@@ -34,7 +34,8 @@ def require_role(*roles: Role) -> Callable[[View], View]:
             if not any(grants(principal.role, role) for role in required):
                 names = " or ".join(role.value for role in required)
                 raise PermissionDeniedError(
-                    "insufficient_role", f"this needs the {names} role; the token is {principal.role}"
+                    "insufficient_role",
+                    f"this needs the {names} role; the token is {principal.role}",
                 )
             g.principal = principal
             return view(*args, **kwargs)

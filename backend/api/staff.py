@@ -21,11 +21,12 @@ from backend.api.staff_schemas import (
 )
 from backend.auth.roles import Role
 from backend.clock import utc_now
-from backend.errors import PermissionDeniedError
 from backend.models import ApiToken, StaffUser
 from backend.services import accounts
 
-blp = Blueprint("staff", __name__, url_prefix="/api/v1/staff", description="Staff accounts and tokens")
+blp = Blueprint(
+    "staff", __name__, url_prefix="/api/v1/staff", description="Staff accounts and tokens"
+)
 
 
 @blp.route("/me")
@@ -77,26 +78,17 @@ class Tokens(MethodView):
     @blp.response(201, IssuedTokenSchema)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Issue a token to the caller, scoped to a role the caller's token holds."""
-        principal = current_principal()
-        session = db.session()
         now = utc_now()
-        user = session.get(StaffUser, principal.user_id)
-        assert user is not None  # authenticate() just loaded it
-        role = body.get("role") or principal.role.value
-        if role != principal.role.value and principal.role is not Role.ADMIN:
-            raise PermissionDeniedError(
-                "role_not_held", f"this token is {principal.role} and cannot issue a {role} token"
-            )
         days = body.get("expires_in_days")
-        token, plaintext = accounts.create_token(
-            session,
-            user,
+        token, plaintext = accounts.issue_token_for(
+            db.session(),
+            current_principal(),
             name=body["name"],
-            role=role,
+            role=body.get("role"),
             now=now,
             expires_at=now + timedelta(days=days) if days else None,
         )
-        return {**TokenSchema().dump(token), "token": plaintext}
+        return {"token": plaintext, **{name: getattr(token, name) for name in TokenSchema().fields}}
 
 
 @blp.route("/tokens/<int:token_id>")
@@ -108,6 +100,4 @@ class TokenById(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def delete(self, token_id: int) -> ApiToken:
         """Revoke a token (the caller's own, or any for an admin); it stops working at once."""
-        return accounts.revoke_token(
-            db.session(), token_id, now=utc_now(), by=current_principal()
-        )
+        return accounts.revoke_token(db.session(), token_id, now=utc_now(), by=current_principal())

@@ -24,7 +24,9 @@ class NewUserSchema(ma.Schema):
 
     email = ma.fields.Email(required=True)
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(_ROLES))
-    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(max=1024))
+    password = ma.fields.String(
+        required=True, load_only=True, validate=ma.validate.Length(max=1024)
+    )
 
 
 class WhoAmISchema(ma.Schema):

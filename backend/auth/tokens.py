@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-TOKEN_PREFIX = "fg_"
+TOKEN_PREFIX = "fg_"  # noqa: S105 - a marker, not a secret
 PREFIX_LENGTH = 10
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from backend.cli.context import CliContext, handle_errors
+from backend.cli.context import CliContext, FaregateGroup
 from backend.cli.database import db_group
 from backend.cli.serve import serve
 from backend.cli.settings import config_group
@@ -12,7 +12,7 @@ from backend.cli.tokens import token_group
 from backend.cli.users import user_group
 
 
-@click.group()
+@click.group(cls=FaregateGroup)
 @click.option(
     "--config",
     "config_path",
@@ -36,5 +36,4 @@ cli.add_command(config_group)
 
 def main() -> None:
     """Console-script entry point."""
-    with handle_errors():
-        cli()
+    cli()

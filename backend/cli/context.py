@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Iterator
+from typing import Any
 
 import click
 from sqlalchemy.orm import Session
@@ -58,10 +58,19 @@ def handle_errors() -> Iterator[None]:
         yield
     except ServiceError as exc:
         click.echo(f"error [{exc.code}]: {exc.message}", err=True)
-        sys.exit(1)
+        raise click.exceptions.Exit(1) from exc
     except SettingsError as exc:
         click.echo(f"error [{exc.code}]: {exc}", err=True)
-        sys.exit(1)
+        raise click.exceptions.Exit(1) from exc
+
+
+class FaregateGroup(click.Group):
+    """A command group whose refusals print ``error [code]: message`` and exit 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the chosen command, translating refusals."""
+        with handle_errors():
+            return super().invoke(ctx)
 
 
 pass_context = click.make_pass_decorator(CliContext)

@@ -13,7 +13,7 @@ from backend.cli.context import CliContext, pass_context
 from backend.settings import Settings
 
 
-class GunicornServer(BaseApplication):  # type: ignore[misc]
+class GunicornServer(BaseApplication):
     """gunicorn running ``create_app(settings)`` in each worker."""
 
     def __init__(self, settings: Settings) -> None:

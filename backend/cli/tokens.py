@@ -34,7 +34,9 @@ def create(
         token, plaintext = accounts.create_token(
             session, user, name=name, role=role, now=now, expires_at=expires_at
         )
-        click.echo(f"token {token.id} ({token.role}) for {user.email}; it is shown only now:", err=True)
+        click.echo(
+            f"token {token.id} ({token.role}) for {user.email}; it is shown only now:", err=True
+        )
         click.echo(plaintext)
 
 

@@ -141,6 +141,27 @@ def create_token(
     return token, issued.plaintext
 
 
+def issue_token_for(
+    session: Session,
+    principal: Principal,
+    *,
+    name: str,
+    role: str | None,
+    now: datetime,
+    expires_at: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """Issue a token to the caller; a token can mint tokens of its own role only (admins: any)."""
+    scoped = _role(role) if role else principal.role
+    if not grants(principal.role, scoped):
+        raise PermissionDeniedError(
+            "role_not_held", f"a {principal.role} token cannot issue a {scoped} token"
+        )
+    user = session.get(StaffUser, principal.user_id)
+    if user is None:
+        raise NotFoundError("user_not_found", f"no staff user {principal.email}")
+    return create_token(session, user, name=name, role=scoped.value, now=now, expires_at=expires_at)
+
+
 def list_tokens(session: Session, user_id: int | None = None) -> list[ApiToken]:
     """Tokens, newest first; only ``user_id``'s when given."""
     query = select(ApiToken).order_by(ApiToken.id.desc())
@@ -154,7 +175,9 @@ def revoke_token(
 ) -> ApiToken:
     """Revoke a token; ``by`` (when given) must own it or be an admin. Revoking twice is fine."""
     token = session.get(ApiToken, token_id)
-    if token is None or (by is not None and by.role is not Role.ADMIN and token.user_id != by.user_id):
+    if token is None or (
+        by is not None and by.role is not Role.ADMIN and token.user_id != by.user_id
+    ):
         raise NotFoundError("token_not_found", f"no token {token_id}")
     if token.revoked_at is None:
         token.revoked_at = now

@@ -53,13 +53,23 @@ class ThrowawayCluster:
         """Initialise and start the cluster; return a URL to its ``postgres`` database."""
         self.socket_dir.mkdir()
         if self._owner is not None:
-            os.chmod(self.root, 0o755)
+            os.chmod(self.root, 0o755)  # noqa: S103 - the cluster owner must enter it
             for path in (self.root, self.socket_dir):
                 os.chown(path, self._owner.pw_uid, self._owner.pw_gid)
         self._run(["initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8"])
         options = f"-k {self.socket_dir} -c listen_addresses='' -c fsync=off"
         self._run(
-            ["pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start"]
+            [
+                "pg_ctl",
+                "-D",
+                str(self.data),
+                "-o",
+                options,
+                "-l",
+                str(self.root / "log"),
+                "-w",
+                "start",
+            ]
         )
         return URL.create(
             "postgresql+psycopg",
@@ -124,4 +134,3 @@ def url_from_environment() -> URL | None:
     """``TEST_DATABASE_URL`` as a psycopg URL, or None when unset."""
     raw = os.environ.get("TEST_DATABASE_URL", "").strip()
     return normalize_url(raw) if raw else None
-

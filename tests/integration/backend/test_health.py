@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from flask.testing import FlaskClient
 
@@ -11,6 +9,7 @@ from backend.app import create_app
 from backend.db import make_engine
 from backend.schema import head_revisions, upgrade
 from backend.settings import Settings
+from tests.harness.network import free_port
 
 
 def test_healthz_answers_alive(client: FlaskClient) -> None:
@@ -22,7 +21,11 @@ def test_healthz_answers_alive(client: FlaskClient) -> None:
 def test_readyz_is_ready_at_the_head_revision(client: FlaskClient) -> None:
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json == {"status": "ready", "database": "ok", "revision": list(head_revisions())}
+    assert response.json == {
+        "status": "ready",
+        "database": "ok",
+        "revision": list(head_revisions()),
+    }
 
 
 def test_readyz_refuses_until_migrations_are_applied(empty_database_url: str) -> None:
@@ -41,15 +44,9 @@ def test_readyz_refuses_until_migrations_are_applied(empty_database_url: str) ->
     app.extensions["faregate.database"].dispose()
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.mark.postgres
 def test_readyz_reports_an_unreachable_database_while_healthz_stays_up() -> None:
-    url = f"postgresql+psycopg://postgres@127.0.0.1:{_closed_port()}/faregate"
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/faregate"
     app = create_app(Settings(database_url=url, log_level="WARNING", db_connect_timeout_s=2))
     client = app.test_client()
 

@@ -1,0 +1,76 @@
+"""Settings: defaults, the TOML file, environment overrides and refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from backend.settings import SETTINGS_HELP, Settings, SettingsError, load_settings
+
+
+def test_defaults_point_at_the_embedded_sqlite_database() -> None:
+    settings = load_settings(environ={})
+    assert settings.database_url == "sqlite:///var/faregate.db"
+    assert settings.bind == "127.0.0.1:8000"
+
+
+def test_every_setting_is_documented() -> None:
+    assert set(SETTINGS_HELP) == set(Settings.__dataclass_fields__)
+
+
+def test_the_shipped_config_file_loads_and_documents_every_key() -> None:
+    shipped = Path(__file__).parents[3] / "config" / "faregate.toml"
+    text = shipped.read_text()
+    assert load_settings(shipped, environ={}) == Settings()
+    for key in SETTINGS_HELP:
+        assert f"\n{key} = " in text
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "faregate.toml"
+    config.write_text('log_format = "text"\nworkers = 3\n')
+    settings = load_settings(
+        config,
+        environ={"FAREGATE_LOG_FORMAT": "json", "FAREGATE_DATABASE_URL": "postgresql://db/x"},
+    )
+    assert settings.log_format == "json"
+    assert settings.workers == 3
+    assert settings.database_url == "postgresql://db/x"
+
+
+def test_faregate_config_names_the_file(tmp_path: Path) -> None:
+    config = tmp_path / "other.toml"
+    config.write_text('bind = "0.0.0.0:9000"\n')
+    assert load_settings(environ={"FAREGATE_CONFIG": str(config)}).bind == "0.0.0.0:9000"
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("colour = 'blue'\n", "unknown setting"),
+        ("workers = 'two'\n", "workers must be int"),
+        ("workers = [\n", "not valid TOML"),
+        ("log_format = 'xml'\n", "log_format must be one of"),
+        ("workers = 0\n", "workers must be at least 1"),
+    ],
+)
+def test_refuses_bad_files(tmp_path: Path, content: str, fragment: str) -> None:
+    config = tmp_path / "faregate.toml"
+    config.write_text(content)
+    with pytest.raises(SettingsError, match=fragment):
+        load_settings(config, environ={})
+
+
+def test_refuses_a_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="does not exist"):
+        load_settings(tmp_path / "absent.toml", environ={})
+
+
+def test_refuses_a_non_integer_environment_value() -> None:
+    with pytest.raises(SettingsError, match="FAREGATE_WORKERS must be an integer"):
+        load_settings(environ={"FAREGATE_WORKERS": "many"})
+
+
+def test_log_level_is_case_insensitive() -> None:
+    assert load_settings(environ={"FAREGATE_LOG_LEVEL": "debug"}).log_level == "DEBUG"
