@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL
 
 from backend import schema
@@ -26,7 +26,7 @@ from backend.services import accounts
 from backend.settings import Settings
 from tests.harness import postgres
 
-IN_CI = os.environ.get("CI", "").lower() == "true"
+pytest_plugins = ["pytester"]
 NO_POSTGRES = (
     "PostgreSQL tests SKIPPED: set TEST_DATABASE_URL or install the PostgreSQL server "
     "binaries (initdb, pg_ctl) for a throwaway cluster"
@@ -47,7 +47,7 @@ def postgres_server() -> Iterator[URL]:
         return
     bindir = postgres.find_server_binaries()
     if bindir is None:
-        if IN_CI:
+        if _in_ci():
             pytest.fail(NO_POSTGRES)
         pytest.skip(NO_POSTGRES)
     cluster = postgres.ThrowawayCluster(bindir)
@@ -106,6 +106,32 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
 
 
 @pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on the migrated database of each backend."""
+    yield from _engine(database_url)
+
+
+@pytest.fixture
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    """An engine on the migrated PostgreSQL database, for PostgreSQL-only tests."""
+    yield from _engine(postgres_url)
+    _empty_tables(postgres_url)
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
+    """An engine on the migrated SQLite database, for SQLite-only tests."""
+    yield from _engine(sqlite_url)
+    _empty_tables(sqlite_url)
+
+
+def _engine(url: str) -> Iterator[Engine]:
+    created = make_engine(url)
+    yield created
+    created.dispose()
+
+
+@pytest.fixture
 def settings(database_url: str) -> Settings:
     """Settings for a test app on ``database_url``."""
     return Settings(database_url=database_url, log_level="WARNING")
@@ -151,6 +177,10 @@ def staff_token(database: Database) -> Callable[..., str]:
     return make
 
 
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
 def _migrate(url: str) -> None:
     engine = make_engine(url)
     schema.upgrade(engine)
@@ -174,7 +204,7 @@ def _empty_tables(url: str) -> None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> object:
     """Under CI, a skipped PostgreSQL test is a failed test."""
     report = yield
-    if IN_CI and report.skipped and item.get_closest_marker("postgres") is not None:  # type: ignore[attr-defined]
+    if _in_ci() and report.skipped and item.get_closest_marker("postgres") is not None:  # type: ignore[attr-defined]
         report.outcome = "failed"  # type: ignore[attr-defined]
         report.longrepr = f"PostgreSQL test skipped under CI: {report.longrepr}"  # type: ignore[attr-defined]
     return report

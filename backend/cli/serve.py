@@ -22,7 +22,7 @@ class GunicornServer(BaseApplication):
 
     def load_config(self) -> None:
         """Apply Faregate's settings to gunicorn."""
-        options = {
+        options: dict[str, object] = {
             "bind": self._settings.bind,
             "workers": self._settings.workers,
             "accesslog": "-",
@@ -30,6 +30,10 @@ class GunicornServer(BaseApplication):
             "loglevel": self._settings.log_level.lower(),
             "graceful_timeout": 10,
         }
+        if "control_socket_disable" in self.cfg.settings:
+            # Faregate does not use gunicorn's control socket; one shared path per user
+            # would let several servers on a machine trip over each other.
+            options["control_socket_disable"] = True
         for key, value in options.items():
             self.cfg.set(key, value)
 
