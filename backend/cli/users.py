@@ -59,9 +59,7 @@ def set_password(ctx: CliContext, email: str, password_stdin: bool) -> None:
 @pass_context
 def disable(ctx: CliContext, email: str) -> None:
     """Disable EMAIL; their tokens stop working at once."""
-    with ctx.session() as session:
-        accounts.set_active(session, email, False)
-    click.echo(f"{email} disabled")
+    _set_active(ctx, email, active=False)
 
 
 @user_group.command("enable")
@@ -69,9 +67,13 @@ def disable(ctx: CliContext, email: str) -> None:
 @pass_context
 def enable(ctx: CliContext, email: str) -> None:
     """Enable EMAIL again."""
+    _set_active(ctx, email, active=True)
+
+
+def _set_active(ctx: CliContext, email: str, *, active: bool) -> None:
     with ctx.session() as session:
-        accounts.set_active(session, email, True)
-    click.echo(f"{email} enabled")
+        user = accounts.set_active(session, email, active)
+    click.echo(f"{user.email} {'enabled' if active else 'disabled'}")
 
 
 def _read_password(from_stdin: bool) -> str:
