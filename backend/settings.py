@@ -36,6 +36,7 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "text"
     db_connect_timeout_s: int = 5
+    feed_upload_max_mb: int = 200
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with ``changes`` applied and checked."""
@@ -53,6 +54,7 @@ SETTINGS_HELP: dict[str, str] = {
     "log_level": "Lowest level logged: DEBUG, INFO, WARNING, ERROR or CRITICAL.",
     "log_format": "text (one readable line per record) or json (one JSON object per line).",
     "db_connect_timeout_s": "Seconds to wait for a PostgreSQL connection before giving up.",
+    "feed_upload_max_mb": "Largest GTFS zip accepted by POST /api/v1/feeds, in MiB.",
 }
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -130,6 +132,8 @@ def _checked(settings: Settings) -> Settings:
         raise SettingsError(f"log_format must be one of {', '.join(_LOG_FORMATS)}")
     if settings.workers < 1:
         raise SettingsError("workers must be at least 1")
+    if settings.feed_upload_max_mb < 1:
+        raise SettingsError("feed_upload_max_mb must be at least 1")
     if settings.db_connect_timeout_s < 1:
         raise SettingsError("db_connect_timeout_s must be at least 1")
     if not settings.database_url:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import URL
 
 from backend import schema
@@ -192,12 +192,27 @@ def _empty_tables(url: str) -> None:
     tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
+            _drop_partitions(connection)
             quoted = ", ".join(f'"{name}"' for name in tables)
             connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
         else:
             for name in tables:
                 connection.execute(text(f'DELETE FROM "{name}"'))
     engine.dispose()
+
+
+def _drop_partitions(connection: Connection) -> None:
+    """Drop the per-feed-version partitions imports attached to the gtfs_* tables."""
+    partitions = connection.execute(
+        text(
+            "SELECT child.relname FROM pg_inherits "
+            "JOIN pg_class child ON child.oid = pg_inherits.inhrelid "
+            "JOIN pg_class parent ON parent.oid = pg_inherits.inhparent "
+            "WHERE parent.relname LIKE 'gtfs\\_%'"
+        )
+    ).scalars()
+    for name in partitions:
+        connection.execute(text(f'DROP TABLE "{name}"'))
 
 
 @pytest.hookimpl(wrapper=True)

@@ -11,7 +11,7 @@ from flask import Flask, Response
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from backend.api import errors, health, staff
+from backend.api import errors, feeds, health, network, staff
 from backend.api.guard import SECURITY_SCHEME
 
 DOCS_ASSETS_URL = "/api/docs/assets/"
@@ -38,6 +38,8 @@ def init_api(app: Flask) -> FaregateApi:
     errors.register(app)
     api.register_blueprint(health.blp)
     api.register_blueprint(staff.blp)
+    api.register_blueprint(feeds.blp)
+    api.register_blueprint(network.blp)
     app.register_blueprint(_docs_assets())
     return api
 

@@ -6,6 +6,7 @@ import click
 
 from backend.cli.context import CliContext, FaregateGroup
 from backend.cli.database import db_group
+from backend.cli.feeds import gtfs_group
 from backend.cli.serve import serve
 from backend.cli.settings import config_group
 from backend.cli.tokens import token_group
@@ -29,6 +30,7 @@ def cli(ctx: click.Context, config_path: str | None) -> None:
 
 cli.add_command(db_group)
 cli.add_command(user_group)
+cli.add_command(gtfs_group)
 cli.add_command(token_group)
 cli.add_command(serve)
 cli.add_command(config_group)

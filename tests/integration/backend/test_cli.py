@@ -7,6 +7,9 @@ from click.testing import CliRunner, Result
 from flask.testing import FlaskClient
 
 from backend.cli import cli
+from backend.schema import head_revisions
+
+HEAD = head_revisions()[0]
 
 
 def run(database_url: str, *args: str, stdin: str | None = None) -> Result:
@@ -20,13 +23,13 @@ def test_db_upgrade_is_idempotent_and_current_reports_head(empty_database_url: s
 
     first = run(empty_database_url, "db", "upgrade")
     assert first.exit_code == 0
-    assert "upgraded from no revision (empty database) to 0001" in first.output
+    assert f"upgraded from no revision (empty database) to {HEAD}" in first.output
 
     second = run(empty_database_url, "db", "upgrade")
     assert second.exit_code == 0
-    assert "already at 0001" in second.output
+    assert f"already at {HEAD}" in second.output
 
-    assert run(empty_database_url, "db", "current").output.strip() == "0001 (head)"
+    assert run(empty_database_url, "db", "current").output.strip() == f"{HEAD} (head)"
 
 
 def test_create_admin_issue_token_and_revoke_it(database_url: str, client: FlaskClient) -> None:

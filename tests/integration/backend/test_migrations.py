@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, text
 
 from backend.db import make_engine
-from backend.models import Base
+from backend.models import GTFS_TABLES, Base
 from backend.schema import current_revisions, head_revisions, upgrade
 
 
@@ -29,3 +31,27 @@ def test_upgrade_twice_is_harmless(empty_database_url: str) -> None:
 
 def test_head_is_a_single_revision() -> None:
     assert len(head_revisions()) == 1
+
+
+@pytest.mark.postgres
+def test_gtfs_tables_are_partitioned_by_version_with_bytewise_ids(postgres_engine: Engine) -> None:
+    with postgres_engine.connect() as connection:
+        partitioned = set(
+            connection.execute(
+                text(
+                    "SELECT c.relname FROM pg_partitioned_table p "
+                    "JOIN pg_class c ON c.oid = p.partrelid"
+                )
+            ).scalars()
+        )
+        collations = dict(
+            connection.execute(
+                text(
+                    "SELECT column_name, collation_name FROM information_schema.columns "
+                    "WHERE table_name = 'gtfs_stop_times'"
+                )
+            ).all()
+        )
+    assert partitioned == {table.name for table in GTFS_TABLES.values()}
+    assert collations["trip_id"] == "C"
+    assert collations["stop_headsign"] is None

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 
-OPERATOR_PREFIXES = ("/api/v1/staff",)
+OPERATOR_PREFIXES = ("/api/v1/staff", "/api/v1/feeds")
 
 
 def operator_calls(app: Flask) -> list[tuple[str, str]]:

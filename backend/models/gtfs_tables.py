@@ -1,0 +1,83 @@
+"""Database tables for GTFS files, derived from ``gtfs.schema`` so each field is declared once.
+
+Each table is ``gtfs_<file>`` with a ``feed_version_id`` column. On PostgreSQL every table is
+partitioned by feed version: an import fills a fresh partition without indexes and attaches it
+when full, which builds its indexes in one sorted pass instead of row by row. Identifiers
+compare bytewise (collation "C") there, as GTFS ids are opaque. Where the GTFS primary key
+consists of required fields it becomes the table's key (after ``feed_version_id``); otherwise
+a ``row_index`` (the row's position in its file) does. Values are typed: times are integer
+seconds since noon minus 12 h, dates are dates, currency amounts keep their exact decimal text.
+The validator guarantees keys and references before rows arrive, so no GTFS-level foreign keys
+are declared in the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Column, Date, Float, ForeignKey, Index, Integer, Table, Text
+from sqlalchemy.types import TypeEngine
+
+from backend.models.base import Base
+from gtfs.schema import TABLES, FieldType
+from gtfs.schema import Table as GtfsTable
+
+_SQL_TYPES: dict[FieldType, TypeEngine[Any]] = {
+    FieldType.INTEGER: Integer(),
+    FieldType.ENUM: Integer(),
+    FieldType.TIME: Integer(),
+    FieldType.FLOAT: Float(),
+    FieldType.LATITUDE: Float(),
+    FieldType.LONGITUDE: Float(),
+    FieldType.DATE: Date(),
+    FieldType.ID: Text().with_variant(Text(collation="C"), "postgresql"),
+}
+
+EXTRA_INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "stop_times": (("stop_id",),),
+    "stops": (("parent_station",),),
+}
+
+
+def keyed_by_row_index(table: GtfsTable) -> bool:
+    """Whether ``table`` is keyed by row position because its GTFS key has optional parts."""
+    return not table.primary_key or not all(
+        table.field(name).required for name in table.primary_key
+    )
+
+
+def partition_name(table_name: str, feed_version_id: int) -> str:
+    """The PostgreSQL partition holding one feed version's rows of ``gtfs_<table_name>``."""
+    return f"gtfs_{table_name}_v{feed_version_id}"
+
+
+def _build(table: GtfsTable) -> Table:
+    by_index = keyed_by_row_index(table)
+    key = ("row_index",) if by_index else table.primary_key
+    columns = [
+        Column(
+            "feed_version_id",
+            Integer,
+            ForeignKey("feed_version.id", ondelete="CASCADE"),
+            primary_key=True,
+        )
+    ]
+    if by_index:
+        columns.append(Column("row_index", Integer, primary_key=True))
+    for field in table.fields:
+        sql_type: Any = _SQL_TYPES.get(field.type, Text())
+        columns.append(
+            Column(field.name, sql_type, primary_key=field.name in key, nullable=not field.required)
+        )
+    built = Table(
+        f"gtfs_{table.name}",
+        Base.metadata,
+        *columns,
+        postgresql_partition_by="LIST (feed_version_id)",
+    )
+    for fields in EXTRA_INDEXES.get(table.name, ()):
+        Index(f"ix_gtfs_{table.name}_{'_'.join(fields)}", built.c.feed_version_id, *fields)
+    return built
+
+
+GTFS_TABLES: dict[str, Table] = {table.name: _build(table) for table in TABLES}

@@ -1,0 +1,191 @@
+"""GTFS import benchmark: a 1.3 M stop_times feed into PostgreSQL against a bare COPY floor.
+
+Synthesizes a feed by replicating the trips of the bundled Zakroczym feed under new ids, then
+in one run measures
+  (a) a bare ``COPY`` of its stop_times.txt into an untyped PostgreSQL table (the floor),
+  (b) ``faregate gtfs import`` of the whole feed (validate + load) into a fresh PostgreSQL
+      database, as a child process, with its peak resident memory,
+  (c) direct-trip search latency through the API on the imported feed,
+  (d) ``faregate gtfs import`` of the unreplicated feed into SQLite.
+The last line printed is one JSON object with the figures.
+
+PostgreSQL: ``FAREGATE_BENCH_PG_URL`` (default: postgres on 127.0.0.1:5432); the benchmark
+creates and drops its own databases there.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+import zipfile
+from pathlib import Path
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from backend.app import create_app
+from backend.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE_FEED = ROOT / "tests" / "data" / "gtfs" / "zakroczym-fares-v2" / "gtfs.zip"
+TARGET_STOP_TIMES = 1_300_000
+SEARCHES = 300
+
+
+def synthesize(source: Path, target: Path, copies: int) -> int:
+    """Write a feed with ``copies`` of every trip (new trip ids); return its stop_times rows."""
+    rows = 0
+    with zipfile.ZipFile(source) as feed, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+        for name in feed.namelist():
+            text = feed.read(name).decode("utf-8-sig")
+            if name not in ("trips.txt", "stop_times.txt"):
+                out.writestr(name, text)
+                continue
+            reader = csv.reader(io.StringIO(text))
+            header = next(reader)
+            body = [row for row in reader if row]
+            trip_column = header.index("trip_id")
+            with (
+                out.open(name, "w") as member,
+                io.TextIOWrapper(member, "utf-8", newline="") as handle,
+            ):
+                writer = csv.writer(handle, lineterminator="\n")
+                writer.writerow(header)
+                for copy in range(copies):
+                    for row in body:
+                        replica = list(row)
+                        replica[trip_column] = f"{row[trip_column]}~{copy}"
+                        writer.writerow(replica)
+                        if name == "stop_times.txt":
+                            rows += 1
+    return rows
+
+
+def admin(server: str, statement: str) -> None:
+    """Run one statement outside a transaction (CREATE/DROP DATABASE)."""
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(statement)
+
+
+def libpq(url: str) -> str:
+    """``url`` in the form psycopg itself takes."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def bare_copy(database: str, feed: Path) -> float:
+    """Seconds to COPY stop_times.txt into an all-text table (the floor)."""
+    with zipfile.ZipFile(feed) as archive, psycopg.connect(database) as connection:
+        with archive.open("stop_times.txt") as member:
+            header = member.readline().decode("utf-8-sig")
+        columns = ", ".join(f'"{name.strip()}" text' for name in header.split(","))
+        connection.execute(f"CREATE TABLE bare_stop_times ({columns})")
+        statement = "COPY bare_stop_times FROM STDIN WITH (FORMAT csv, HEADER true)"
+        started = time.perf_counter()
+        with (
+            archive.open("stop_times.txt") as member,
+            connection.cursor() as cursor,
+            cursor.copy(statement) as copy,
+        ):
+            for chunk in iter(lambda: member.read(1 << 20), b""):
+                copy.write(chunk)
+        connection.commit()
+        return time.perf_counter() - started
+
+
+def cli_import(url: str, feed: Path, workdir: Path) -> tuple[float, float]:
+    """Run ``faregate db upgrade`` then time ``faregate gtfs import``; (seconds, peak RSS MiB)."""
+    env = {**os.environ, "FAREGATE_DATABASE_URL": url, "FAREGATE_LOG_LEVEL": "WARNING"}
+    command = [sys.executable, "-m", "backend"]
+    subprocess.run(
+        [*command, "db", "upgrade"], cwd=workdir, env=env, check=True, capture_output=True
+    )
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [*command, "gtfs", "import", "--publish", str(feed)],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"import failed: {child.stderr.read().decode() if child.stderr else ''}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def search_latency(url: str) -> float:
+    """p99 milliseconds of direct-trip searches through the API on the imported feed."""
+    app = create_app(Settings(database_url=url, log_level="WARNING"))
+    client = app.test_client()
+    with psycopg.connect(libpq(url)) as connection:
+        pairs = connection.execute(
+            "SELECT a.stop_id, b.stop_id FROM gtfs_stop_times a JOIN gtfs_stop_times b "
+            "ON a.trip_id = b.trip_id AND b.stop_sequence > a.stop_sequence "
+            "WHERE a.trip_id LIKE '%~0' AND a.stop_id <> b.stop_id"
+        ).fetchall()
+    random.seed(7)
+    timings = []
+    for origin, destination in random.sample(pairs, min(SEARCHES, len(pairs))):
+        started = time.perf_counter()
+        response = client.get(
+            f"/api/v1/trips/search?from={origin}&to={destination}&date=2026-03-03"
+        )
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.json
+    timings.sort()
+    return timings[int(len(timings) * 0.99) - 1]
+
+
+def main() -> None:
+    """Run the benchmark and print its figures."""
+    server = os.environ.get(
+        "FAREGATE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    with tempfile.TemporaryDirectory(prefix="faregate-bench-") as folder:
+        workdir = Path(folder)
+        with zipfile.ZipFile(SOURCE_FEED) as feed:
+            base_rows = feed.read("stop_times.txt").count(b"\n") - 1
+        copies = -(-TARGET_STOP_TIMES // base_rows)
+        big = workdir / "replicated.zip"
+        rows = synthesize(SOURCE_FEED, big, copies)
+        print(f"synthesized {rows:,} stop_times ({copies} copies of {base_rows} rows)", flush=True)
+
+        name = f"faregate_bench_{uuid.uuid4().hex[:8]}"
+        admin(libpq(server), f'CREATE DATABASE "{name}"')
+        database = make_url(libpq(server)).set(database=name)
+        url = database.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        try:
+            copy_s = bare_copy(libpq(url), big)
+            print(f"bare COPY: {copy_s:.2f} s", flush=True)
+            import_s, peak_rss_mb = cli_import(url, big, workdir)
+            print(
+                f"validate + import: {import_s:.2f} s, peak RSS {peak_rss_mb:.0f} MiB", flush=True
+            )
+            search_p99_ms = search_latency(url)
+        finally:
+            admin(libpq(server), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        sqlite_import_s, _ = cli_import(f"sqlite:///{workdir / 'bench.db'}", SOURCE_FEED, workdir)
+    figures = {
+        "stop_times": rows,
+        "copy_s": round(copy_s, 3),
+        "import_s": round(import_s, 3),
+        "ratio": round(import_s / copy_s, 2),
+        "rows_per_s": round(rows / import_s),
+        "peak_rss_mb": round(peak_rss_mb, 1),
+        "search_p99_ms": round(search_p99_ms, 2),
+        "sqlite_import_s": round(sqlite_import_s, 3),
+    }
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
