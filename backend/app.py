@@ -7,6 +7,7 @@ from flask import Flask
 from backend import db, schema
 from backend.api import init_api
 from backend.logs import configure_logging
+from backend.services.version_facts import VersionFactsCache
 from backend.settings import Settings, load_settings
 
 
@@ -22,5 +23,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         app, db.Database(settings.database_url, connect_timeout_s=settings.db_connect_timeout_s)
     )
     app.extensions["faregate.schema_heads"] = schema.head_revisions()
+    app.extensions["faregate.version_facts"] = VersionFactsCache()
     init_api(app)
     return app

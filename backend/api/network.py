@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -20,8 +21,14 @@ from backend.api.network_schemas import (
 )
 from backend.services import timetable
 from backend.services.timetable import TripOption
+from backend.services.version_facts import VersionFacts, VersionFactsCache
 
 blp = Blueprint("network", __name__, url_prefix="/api/v1", description="The published timetable")
+
+
+def _facts(version: int) -> VersionFacts:
+    cache: VersionFactsCache = current_app.extensions["faregate.version_facts"]
+    return cache.get(db.session(), version)
 
 
 def _option(option: TripOption) -> dict[str, Any]:
@@ -75,7 +82,9 @@ class Departures(MethodView):
         """List trip instances leaving the stop (or its child stops) on a service date."""
         session = db.session()
         version = timetable.require_active_version(session)
-        options = timetable.departures(session, version, stop_id, args["date"], limit=args["limit"])
+        options = timetable.departures(
+            session, _facts(version), stop_id, args["date"], limit=args["limit"]
+        )
         return [_option(option) for option in options]
 
 
@@ -102,5 +111,7 @@ class TripSearch(MethodView):
         """List trip instances of a service date from one stop to a later one, by departure."""
         session = db.session()
         version = timetable.require_active_version(session)
-        options = timetable.direct_trips(session, version, args["from_"], args["to"], args["date"])
+        options = timetable.direct_trips(
+            session, _facts(version), args["from_"], args["to"], args["date"]
+        )
         return [_option(option) for option in options]

@@ -31,7 +31,12 @@ class FeedVersion(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
     published_at: Mapped[datetime | None]
 
-    __table_args__ = (CheckConstraint("status in ('loaded', 'draft')", name="status"),)
+    # Ids are never reused (SQLite would reuse the highest after a rollback), since cached
+    # facts and bookings refer to versions by id.
+    __table_args__ = (
+        CheckConstraint("status in ('loaded', 'draft')", name="status"),
+        {"sqlite_autoincrement": True},
+    )
 
 
 class FeedNotice(Base):

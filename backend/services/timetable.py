@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -19,19 +18,15 @@ from sqlalchemy.orm import Session, aliased
 from backend.errors import NotFoundError, ServiceError
 from backend.models import GTFS_TABLES
 from backend.services.feeds import active_version_id
-from inventory.service_days import WeeklyService, active_services, frequency_starts, service_time
+from backend.services.version_facts import VersionFacts
+from inventory.service_days import service_time
 from inventory.trip_instances import TripInstance
 
 STOPS = GTFS_TABLES["stops"]
 ROUTES = GTFS_TABLES["routes"]
 TRIPS = GTFS_TABLES["trips"]
 STOP_TIMES = GTFS_TABLES["stop_times"]
-CALENDAR = GTFS_TABLES["calendar"]
-CALENDAR_DATES = GTFS_TABLES["calendar_dates"]
-FREQUENCIES = GTFS_TABLES["frequencies"]
-AGENCY = GTFS_TABLES["agency"]
 NO_SERVICE = 1  # pickup_type / drop_off_type "not available"
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 @dataclass(frozen=True)
@@ -96,10 +91,11 @@ def list_routes(session: Session, version: int) -> list[Row[Any]]:
 
 
 def departures(
-    session: Session, version: int, stop_id: str, day: date, *, limit: int
+    session: Session, facts: VersionFacts, stop_id: str, day: date, *, limit: int
 ) -> list[TripOption]:
     """Trip instances of service date ``day`` that pick up at ``stop_id``, by departure time."""
-    stop_ids = _stop_and_children(session, version, stop_id)
+    version = facts.version
+    stop_ids = _stop_and_children(session, version, [stop_id])[stop_id]
     board, onward = STOP_TIMES, aliased(STOP_TIMES)
     goes_on = (
         select(onward.c.stop_sequence)
@@ -117,17 +113,18 @@ def departures(
     matches = [
         (r.trip_id, r.departure_time, r.stop_sequence, None, None) for r in session.execute(query)
     ]
-    return _instances(session, version, day, matches)[:limit]
+    return _instances(session, facts, day, matches)[:limit]
 
 
 def direct_trips(
-    session: Session, version: int, origin: str, destination: str, day: date
+    session: Session, facts: VersionFacts, origin: str, destination: str, day: date
 ) -> list[TripOption]:
     """Trip instances of ``day`` that stop at ``origin`` and later at ``destination``."""
+    version = facts.version
     if origin == destination:
         raise ServiceError("same_stop", "origin and destination are the same stop", status=422)
-    origins = _stop_and_children(session, version, origin)
-    destinations = _stop_and_children(session, version, destination)
+    stops = _stop_and_children(session, version, [origin, destination])
+    origins, destinations = stops[origin], stops[destination]
     board, alight = aliased(STOP_TIMES), aliased(STOP_TIMES)
     query = (
         select(
@@ -152,21 +149,34 @@ def direct_trips(
         .where(board.c.departure_time.is_not(None), alight.c.arrival_time.is_not(None))
     )
     matches = [tuple(row) for row in session.execute(query)]
-    return _instances(session, version, day, matches)
+    return _instances(session, facts, day, matches)
 
 
-def _stop_and_children(session: Session, version: int, stop_id: str) -> list[str]:
-    get_stop(session, version, stop_id)
-    children = session.scalars(
-        select(STOPS.c.stop_id).where(
-            STOPS.c.feed_version_id == version, STOPS.c.parent_station == stop_id
+def _stop_and_children(session: Session, version: int, stop_ids: list[str]) -> dict[str, list[str]]:
+    """Each of ``stop_ids`` with the stops inside it (for a station); 404 for an unknown one."""
+    found: dict[str, list[str]] = {}
+    rows = session.execute(
+        select(STOPS.c.stop_id, STOPS.c.parent_station).where(
+            STOPS.c.feed_version_id == version,
+            or_(STOPS.c.stop_id.in_(stop_ids), STOPS.c.parent_station.in_(stop_ids)),
         )
-    ).all()
-    return [stop_id, *children]
+    )
+    for stop_id, parent in rows:
+        if stop_id in stop_ids:
+            found.setdefault(stop_id, []).insert(0, stop_id)
+        if parent in stop_ids:
+            found.setdefault(parent, []).append(stop_id)
+    for stop_id in stop_ids:
+        if stop_id not in found or found[stop_id][0] != stop_id:
+            raise NotFoundError("stop_not_found", f"no stop {stop_id}")
+    return found
 
 
 def _instances(
-    session: Session, version: int, day: date, matches: Iterable[tuple[Any, ...]]
+    session: Session,
+    facts: VersionFacts,
+    day: date,
+    matches: Iterable[tuple[Any, ...]],
 ) -> list[TripOption]:
     """Turn (trip, departure, board seq, arrival, alight seq) matches into instances of ``day``."""
     best: dict[str, tuple[Any, ...]] = {}
@@ -176,36 +186,31 @@ def _instances(
             best[match[0]] = match
     if not best:
         return []
-    running = _running_services(session, version, day)
-    trips = {
-        row.trip_id: row
-        for row in session.execute(
-            select(
-                TRIPS.c.trip_id,
-                TRIPS.c.service_id,
-                TRIPS.c.trip_headsign,
-                ROUTES.c.route_id,
-                ROUTES.c.route_short_name,
-                ROUTES.c.route_long_name,
-                ROUTES.c.agency_id,
-            )
-            .join(
-                ROUTES,
-                and_(
-                    ROUTES.c.feed_version_id == TRIPS.c.feed_version_id,
-                    ROUTES.c.route_id == TRIPS.c.route_id,
-                ),
-            )
-            .where(TRIPS.c.feed_version_id == version, TRIPS.c.trip_id.in_(list(best)))
+    running = facts.running(day)
+    trips = session.execute(
+        select(
+            TRIPS.c.trip_id,
+            TRIPS.c.service_id,
+            TRIPS.c.trip_headsign,
+            ROUTES.c.route_id,
+            ROUTES.c.route_short_name,
+            ROUTES.c.route_long_name,
+            ROUTES.c.agency_id,
         )
-        if row.service_id in running
-    }
-    zones = _agency_zones(session, version)
-    runs = _frequency_runs(session, version, list(trips))
+        .join(
+            ROUTES,
+            and_(
+                ROUTES.c.feed_version_id == TRIPS.c.feed_version_id,
+                ROUTES.c.route_id == TRIPS.c.route_id,
+            ),
+        )
+        .where(TRIPS.c.feed_version_id == facts.version, TRIPS.c.trip_id.in_(list(best)))
+    )
     options = [
         option
-        for trip_id, trip in trips.items()
-        for option in _options(trip, best[trip_id], day, zones, runs.get(trip_id))
+        for trip in trips
+        if trip.service_id in running
+        for option in _options(trip, best[trip.trip_id], day, facts)
     ]
     return sorted(options, key=lambda option: (option.departure, option.instance))
 
@@ -214,11 +219,11 @@ def _options(
     trip: Any,
     match: tuple[Any, ...],
     day: date,
-    zones: dict[str | None, ZoneInfo],
-    runs: list[tuple[int, int]] | None,
+    facts: VersionFacts,
 ) -> Iterable[TripOption]:
     _, departure, board_seq, arrival, alight_seq = match
-    zone = zones.get(trip.agency_id) or next(iter(zones.values()))
+    zone = facts.zone(trip.agency_id)
+    runs = facts.runs.get(trip.trip_id)
     name = trip.route_short_name or trip.route_long_name or trip.route_id
     if runs is None:
         shifts: list[tuple[int | None, int]] = [(None, 0)]
@@ -235,66 +240,3 @@ def _options(
             board_stop_sequence=board_seq,
             alight_stop_sequence=alight_seq,
         )
-
-
-def _running_services(session: Session, version: int, day: date) -> set[str]:
-    weekly = {
-        row.service_id: WeeklyService(
-            tuple(bool(getattr(row, name)) for name in WEEKDAYS),  # type: ignore[arg-type]
-            row.start_date,
-            row.end_date,
-        )
-        for row in session.execute(
-            select(CALENDAR).where(
-                CALENDAR.c.feed_version_id == version,
-                CALENDAR.c.start_date <= day,
-                CALENDAR.c.end_date >= day,
-            )
-        )
-    }
-    exceptions = session.execute(
-        select(CALENDAR_DATES.c.service_id, CALENDAR_DATES.c.exception_type).where(
-            CALENDAR_DATES.c.feed_version_id == version, CALENDAR_DATES.c.date == day
-        )
-    )
-    return active_services(day, weekly, [(row[0], row[1]) for row in exceptions])
-
-
-def _agency_zones(session: Session, version: int) -> dict[str | None, ZoneInfo]:
-    rows = session.execute(
-        select(AGENCY.c.agency_id, AGENCY.c.agency_timezone).where(
-            AGENCY.c.feed_version_id == version
-        )
-    ).all()
-    zones: dict[str | None, ZoneInfo] = {row[0]: ZoneInfo(row[1]) for row in rows}
-    if len(rows) == 1:
-        zones[None] = zones[rows[0][0]]
-    return zones
-
-
-def _frequency_runs(
-    session: Session, version: int, trip_ids: list[str]
-) -> dict[str, list[tuple[int, int]]]:
-    """For frequency-based trips: (first scheduled departure, run start) of every run."""
-    if not trip_ids:
-        return {}
-    rows = session.execute(
-        select(FREQUENCIES).where(
-            FREQUENCIES.c.feed_version_id == version, FREQUENCIES.c.trip_id.in_(trip_ids)
-        )
-    ).all()
-    if not rows:
-        return {}
-    firsts: dict[str, int] = dict(
-        session.execute(
-            select(STOP_TIMES.c.trip_id, func.min(STOP_TIMES.c.departure_time))
-            .where(STOP_TIMES.c.feed_version_id == version)
-            .where(STOP_TIMES.c.trip_id.in_({row.trip_id for row in rows}))
-            .group_by(STOP_TIMES.c.trip_id)
-        ).all()
-    )
-    runs: dict[str, list[tuple[int, int]]] = {}
-    for row in rows:
-        for start in frequency_starts(row.start_time, row.end_time, row.headway_secs):
-            runs.setdefault(row.trip_id, []).append((firsts[row.trip_id], start))
-    return runs

@@ -50,6 +50,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_feed_version")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "active_feed",

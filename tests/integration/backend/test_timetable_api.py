@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -12,7 +13,7 @@ from flask.testing import FlaskClient
 
 from backend.db import Database
 from backend.services import feeds
-from tests.harness.feeds import SAMPLE_FEED, ZAKROCZYM_FEED
+from tests.harness.feeds import SAMPLE_FEED, ZAKROCZYM_FEED, sample_feed_copy
 
 TokenMaker = Callable[..., str]
 
@@ -186,3 +187,31 @@ def test_oversized_upload_is_413(app: Flask, staff_token: TokenMaker) -> None:
     )
     assert response.status_code == 413
     assert response.json["error"]["code"] == "payload_too_large"
+
+
+def test_a_station_stands_for_the_stops_inside_it(
+    client: FlaskClient, database: Database, tmp_path: Path
+) -> None:
+    lines = (SAMPLE_FEED / "stops.txt").read_text().splitlines()
+    stops = "\n".join(
+        [lines[0] + ",location_type,parent_station"]
+        + [
+            line + (",0,BULLFROG_STN" if line.startswith("BULLFROG,") else ",,")
+            for line in lines[1:]
+        ]
+        + ["BULLFROG_STN,Bullfrog Station,,36.88108,-116.81797,,,1,"]
+    )
+    feed = sample_feed_copy(tmp_path, stops=stops)
+    result = feeds.import_feed(
+        database,
+        feed,
+        filename="stations",
+        now=datetime(2026, 1, 1, tzinfo=UTC),
+        today=date(2026, 1, 1),
+        publish=True,
+    )
+    assert result.report.error_count == 0, result.report.to_dict()
+    trips = client.get("/api/v1/trips/search?from=BEATTY_AIRPORT&to=BULLFROG_STN&date=2008-06-02")
+    assert [trip["trip_id"] for trip in trips.json] == ["AB1"]
+    leaving = client.get("/api/v1/stops/BULLFROG_STN/departures?date=2008-06-02").json
+    assert [d["trip_id"] for d in leaving] == ["BFC1", "AB2"]
