@@ -125,6 +125,15 @@ def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
     _empty_tables(sqlite_url)
 
 
+@pytest.fixture
+def postgres_database(postgres_url: str) -> Iterator[Database]:
+    """The migrated PostgreSQL database, for PostgreSQL-only service tests."""
+    database = Database(postgres_url)
+    yield database
+    database.dispose()
+    _empty_tables(postgres_url)
+
+
 def _engine(url: str) -> Iterator[Engine]:
     created = make_engine(url)
     yield created

@@ -13,19 +13,51 @@ are declared in the database.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Column, Date, Float, ForeignKey, Index, Integer, Table, Text
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.dialects.postgresql import INTERVAL
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from backend.models.base import Base
 from gtfs.schema import TABLES, FieldType
 from gtfs.schema import Table as GtfsTable
 
+
+class GtfsTime(TypeDecorator[int]):
+    """A GTFS time as seconds since noon minus 12 h; PostgreSQL stores it as an interval.
+
+    An interval lets PostgreSQL read "25:30:00" itself, so a file can be copied in as it is.
+    """
+
+    impl = Integer
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        """INTERVAL on PostgreSQL, INTEGER elsewhere."""
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(INTERVAL())
+        return dialect.type_descriptor(Integer())
+
+    def process_bind_param(self, value: int | None, dialect: Dialect) -> Any:
+        """Seconds to what the backend stores."""
+        if value is None or dialect.name != "postgresql":
+            return value
+        return timedelta(seconds=value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> int | None:  # noqa: ARG002
+        """What the backend stores to seconds."""
+        if isinstance(value, timedelta):
+            return int(value.total_seconds())
+        return value
+
+
 _SQL_TYPES: dict[FieldType, TypeEngine[Any]] = {
     FieldType.INTEGER: Integer(),
     FieldType.ENUM: Integer(),
-    FieldType.TIME: Integer(),
+    FieldType.TIME: GtfsTime(),
     FieldType.FLOAT: Float(),
     FieldType.LATITUDE: Float(),
     FieldType.LONGITUDE: Float(),

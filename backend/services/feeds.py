@@ -9,7 +9,9 @@ never a mix. Older versions stay, for the bookings that reference them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -20,9 +22,12 @@ from sqlalchemy.orm import Session
 from backend.db import Database
 from backend.errors import ConflictError, NotFoundError, ServiceError
 from backend.models import GTFS_TABLES, ActiveFeed, FeedNotice, FeedVersion
+from backend.services.feed_bulk import BulkLoadError
 from backend.services.feed_writers import ProgressCallback, writer_for
 from gtfs.notices import Report
 from gtfs.validator import validate_feed
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,16 +59,41 @@ def import_feed(
         "created_at": now,
         "created_by": created_by,
     }
+    load = functools.partial(
+        _load, database, path, origin, today=today, now=now, publish=publish, progress=progress
+    )
+    try:
+        return load(bulk=True)
+    except BulkLoadError as exc:
+        log.warning("bulk copy refused (%s); loading %s row by row", exc, filename)
+        return load(bulk=False)
+
+
+def _load(
+    database: Database,
+    path: Path,
+    origin: dict[str, object],
+    *,
+    today: date,
+    now: datetime,
+    publish: bool,
+    progress: ProgressCallback | None,
+    bulk: bool,
+) -> ImportResult:
     with database.sessions() as session:
         version = FeedVersion(status="loaded", row_counts={}, **origin, **_counts(Report()))
         session.add(version)
         session.flush()
-        writer = writer_for(session.connection(), version.id, progress)
+        writer = writer_for(session.connection(), version.id, progress, path if bulk else None)
         try:
             report = validate_feed(path, today=today, sink=writer)
-            writer.close()
+            if report.has_errors:
+                writer.abort(FeedDiscardedError())
+            else:
+                writer.close()
         except BaseException as error:
-            writer.abort(error)
+            if not isinstance(error, BulkLoadError):
+                writer.abort(error)
             raise
         if report.has_errors:
             session.rollback()
@@ -79,6 +109,10 @@ def import_feed(
             _activate(session, version, now)
         session.commit()
         return ImportResult(version, report, publish)
+
+
+class FeedDiscardedError(Exception):
+    """Why a load in progress is abandoned: the feed has ERROR notices."""
 
 
 def _record_report(

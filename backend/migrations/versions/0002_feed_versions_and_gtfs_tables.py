@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from backend.models.base import UtcDateTime
+from backend.models.gtfs_tables import GtfsTime
 
 # GTFS ids compare bytewise on PostgreSQL; each GTFS table is partitioned by feed version.
 ID_TEXT = sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
@@ -305,8 +306,8 @@ def upgrade() -> None:
         "gtfs_frequencies",
         sa.Column("feed_version_id", sa.Integer(), nullable=False),
         sa.Column("trip_id", ID_TEXT, nullable=False),
-        sa.Column("start_time", sa.Integer(), nullable=False),
-        sa.Column("end_time", sa.Integer(), nullable=False),
+        sa.Column("start_time", GtfsTime(), nullable=False),
+        sa.Column("end_time", GtfsTime(), nullable=False),
         sa.Column("headway_secs", sa.Integer(), nullable=False),
         sa.Column("exact_times", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
@@ -430,8 +431,8 @@ def upgrade() -> None:
         "gtfs_stop_times",
         sa.Column("feed_version_id", sa.Integer(), nullable=False),
         sa.Column("trip_id", ID_TEXT, nullable=False),
-        sa.Column("arrival_time", sa.Integer(), nullable=True),
-        sa.Column("departure_time", sa.Integer(), nullable=True),
+        sa.Column("arrival_time", GtfsTime(), nullable=True),
+        sa.Column("departure_time", GtfsTime(), nullable=True),
         sa.Column("stop_id", ID_TEXT, nullable=False),
         sa.Column("stop_sequence", sa.Integer(), nullable=False),
         sa.Column("stop_headsign", sa.Text(), nullable=True),
@@ -496,8 +497,8 @@ def upgrade() -> None:
         sa.Column("feed_version_id", sa.Integer(), nullable=False),
         sa.Column("row_index", sa.Integer(), nullable=False),
         sa.Column("timeframe_group_id", ID_TEXT, nullable=False),
-        sa.Column("start_time", sa.Integer(), nullable=True),
-        sa.Column("end_time", sa.Integer(), nullable=True),
+        sa.Column("start_time", GtfsTime(), nullable=True),
+        sa.Column("end_time", GtfsTime(), nullable=True),
         sa.Column("service_id", ID_TEXT, nullable=False),
         sa.ForeignKeyConstraint(
             ["feed_version_id"],
