@@ -19,9 +19,10 @@ import csv
 import io
 import threading
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from backend.services.feed_partitions import attach_partition, create_partition
 from gtfs.schema import Table as GtfsTable
@@ -33,14 +34,15 @@ class BulkLoadError(Exception):
     """PostgreSQL could not take the file as it is; load it row by row instead."""
 
 
-def open_member(feed: Path, file_name: str) -> BinaryIO:
+@contextmanager
+def open_member(feed: Path, file_name: str) -> Iterator[IO[bytes]]:
     """The raw bytes of ``file_name`` at the root of a zip or folder feed."""
     if feed.is_dir():
-        return (feed / file_name).open("rb")
-    archive = zipfile.ZipFile(feed)
-    member = archive.open(file_name)
-    member._faregate_archive = archive  # type: ignore[attr-defined]  # closed with the member
-    return member  # type: ignore[return-value]
+        with (feed / file_name).open("rb") as handle:
+            yield handle
+        return
+    with zipfile.ZipFile(feed) as archive, archive.open(file_name) as member:
+        yield member
 
 
 def plain_header(feed: Path, table: GtfsTable) -> list[str] | None:
