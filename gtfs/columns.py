@@ -100,8 +100,9 @@ class ColumnParser:
 
     def parse(self, raw: Sequence[str]) -> Parsed:
         """The column's values (None for empty) and the problems found."""
-        values = raw if "" not in raw else [value or None for value in raw]
-        return values, _missing(raw, self.field.required)
+        if "" not in raw:
+            return raw, []
+        return [value or None for value in raw], _missing(raw, self.field.required)
 
 
 class CheckedTextParser(ColumnParser):

@@ -1,7 +1,9 @@
 """Stream one CSV file of a feed as batches of raw rows, turning bad bytes into notices.
 
 The file is decoded as UTF-8 (a leading BOM is dropped) by a text wrapper over the binary
-stream and split by the ``csv`` module, so only one batch of rows is held at a time. NUL bytes
+stream and split by the ``csv`` module, so only one batch of rows is held at a time (a batch
+of plain lines, without quotes, empty lines or lone carriage returns, is split by
+``str.split`` instead, which gives the same rows faster). NUL bytes
 and text that is not UTF-8 stop the file with ``csv_parsing_failed`` at the first bad line;
 a corrupt zip member stops it with ``i_o_error``.
 """
@@ -12,9 +14,9 @@ import csv
 import io
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice, repeat
 from typing import BinaryIO, cast
 
 from gtfs.notices import Notice, Report, Severity
@@ -54,7 +56,7 @@ class RawBatch:
     """Raw rows of a file and their CSV row numbers (the header is row 1)."""
 
     rows: list[list[str]]
-    numbers: list[int]
+    numbers: Sequence[int]
 
 
 class TableStream:
@@ -66,6 +68,7 @@ class TableStream:
         self._report = report
         self._binary: BinaryIO | None = None
         self._reader: Iterator[list[str]] | None = None
+        self._lines: Iterator[str] | None = None
         self._next_number = 2
         self.failed = False
 
@@ -78,6 +81,7 @@ class TableStream:
                 encoding="utf-8-sig",
                 newline="",
             )
+            self._lines = text
             self._reader = csv.reader(text)
             header = next(self._reader, None)
         except (*_READ_ERRORS, UnicodeDecodeError, csv.Error) as error:
@@ -94,7 +98,7 @@ class TableStream:
             return
         while True:
             try:
-                rows = list(islice(reader, size)) if size else list(reader)
+                rows = self._next_rows(reader, size)
             except (*_READ_ERRORS, UnicodeDecodeError, csv.Error) as error:
                 self._fail(error, self._next_number)
                 return
@@ -102,9 +106,23 @@ class TableStream:
                 return
             first = self._next_number
             self._next_number += len(rows)
-            yield RawBatch(rows, list(range(first, self._next_number)))
+            yield RawBatch(rows, range(first, self._next_number))
             if size is None or len(rows) < size:
                 return
+
+    def _next_rows(self, reader: Iterator[list[str]], size: int | None) -> list[list[str]]:
+        """The next ``size`` rows (all when None), read as the ``csv`` reader would read them.
+
+        ``size`` lines are taken first: each holds at least part of one of the next ``size``
+        rows, so the same lines are read (and the same read errors raised) as by the reader.
+        """
+        if not size or self._lines is None:
+            return list(islice(reader, size)) if size else list(reader)
+        lines = list(islice(self._lines, size))
+        rows = _split_plain(lines)
+        if rows is None:
+            rows = list(islice(csv.reader(chain(lines, self._lines)), size))
+        return rows
 
     def close(self) -> None:
         """Release the underlying stream."""
@@ -138,3 +156,27 @@ class TableStream:
         except _READ_ERRORS:  # pragma: no cover - the file was readable a moment ago
             pass
         return near_row, "the text is not valid UTF-8"
+
+
+def _split_plain(lines: list[str]) -> list[list[str]] | None:
+    """The rows of ``lines`` split at commas; None unless that is what ``csv`` would give.
+
+    That holds when no line has a quote, a carriage return other than in a final "\r\n", or
+    nothing at all (``csv`` gives an empty row for it), and no line is longer than the
+    ``csv`` field size limit.
+    """
+    if not lines:
+        return []
+    text = "".join(lines)
+    if '"' in text:
+        return None
+    if "\r" in text:
+        if text.count("\r") != text.count("\r\n"):
+            return None
+        text = text.replace("\r\n", "\n")
+    if text.endswith("\n"):
+        text = text[:-1]
+    plain = text.split("\n")
+    if "" in plain or max(map(len, plain)) > csv.field_size_limit():
+        return None
+    return list(map(str.split, plain, repeat(",")))

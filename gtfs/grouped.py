@@ -11,30 +11,37 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import groupby
-from operator import itemgetter
+from operator import itemgetter, sub
 
 from gtfs.csv_stream import RawBatch
 from gtfs.layout import Evaluated, Row
 from gtfs.notices import Notice, Report, Severity
 from gtfs.schema import Table
-from gtfs.sequence_checks import Finding, GroupCheck, QuickCheck
+from gtfs.sequence_checks import Finding, GroupCheck, QuickCheck, run_starts
 
 
 def complete_runs(batches: Iterable[RawBatch], column: int | None) -> Iterator[RawBatch]:
-    """Re-cut ``batches`` so that no run of equal values in ``column`` spans two batches."""
+    """Re-cut ``batches`` so that no run of equal values in ``column`` spans two batches.
+
+    The batches must follow one another in the file (as ``TableStream.batches`` gives them),
+    so the rows carried over and the next batch's rows have consecutive row numbers.
+    """
     if column is None:
         yield from batches
         return
     rows: list[list[str]] = []
-    numbers: list[int] = []
+    first = 0
     for batch in batches:
-        rows, numbers = rows + batch.rows, numbers + batch.numbers
+        if rows:
+            rows = rows + batch.rows
+        else:
+            rows, first = batch.rows, batch.numbers[0]
         cut = _last_run_start(rows, column)
         if cut:
-            yield RawBatch(rows[:cut], numbers[:cut])
-            rows, numbers = rows[cut:], numbers[cut:]
+            yield RawBatch(rows[:cut], range(first, first + cut))
+            rows, first = rows[cut:], first + cut
     if rows:
-        yield RawBatch(rows, numbers)
+        yield RawBatch(rows, range(first, first + len(rows)))
 
 
 def _last_run_start(rows: list[list[str]], column: int) -> int:
@@ -65,8 +72,10 @@ class GroupedTable:
     def check(self, batch: Evaluated) -> set[int]:
         """Check every run of ``batch``; the indexes held back (scattered groups) are returned."""
         keys = batch.columns[self._position]
-        if not batch.bad and keys is not None and self._quick(batch.columns):
-            return self._count_runs(batch, keys)
+        if not batch.bad and keys is not None:
+            starts = run_starts(keys)
+            if self._quick(batch.columns, starts):
+                return self._count_runs(batch, keys, starts)
         indexes: Sequence[int] = range(len(batch.rows))
         rows = batch.rows
         if batch.bad:
@@ -89,20 +98,26 @@ class GroupedTable:
             self.sizes[group] = size - len({finding[0] for finding in findings})
         return held
 
-    def _count_runs(self, batch: Evaluated, keys: Sequence[object]) -> set[int]:
+    def _count_runs(self, batch: Evaluated, keys: Sequence[object], starts: list[int]) -> set[int]:
         """Record the size of each run of a batch known to be clean; hold scattered runs."""
-        held: set[int] = set()
+        groups = [keys[start] for start in starts]
+        ends = [*starts[1:], len(keys)]
         sizes = self.sizes
-        start = 0
-        for group, run in groupby(keys):
-            size = len(list(run))
+        if (
+            len(set(groups)) == len(groups)
+            and sizes.keys().isdisjoint(groups)
+            and self._held.keys().isdisjoint(groups)
+        ):
+            sizes.update(zip(groups, map(sub, ends, starts), strict=True))
+            return set()
+        held: set[int] = set()
+        for group, start, end in zip(groups, starts, ends, strict=True):
             if group in sizes or group in self._held:
-                run_indexes = range(start, start + size)
+                run_indexes = range(start, end)
                 self._hold(group, batch, run_indexes)
                 held.update(run_indexes)
             else:
-                sizes[group] = size
-            start += size
+                sizes[group] = end - start
         return held
 
     def _hold(self, group: object, batch: Evaluated, indexes: Sequence[int]) -> None:
@@ -144,7 +159,7 @@ class GroupedTable:
         self.sizes[group] = len(sent) + len(passed)
         return passed
 
-    def _report_all(self, findings: list[Finding], numbers: list[int]) -> None:
+    def _report_all(self, findings: list[Finding], numbers: Sequence[int]) -> None:
         for position, code, name, value, detail in findings:
             self._report.add(
                 Notice(

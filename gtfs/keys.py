@@ -88,7 +88,8 @@ class KeyIndex:
                 continue
             known = self.accepted[target]
             values = batch.columns[position]
-            if values is None or known.issuperset(values):
+            # The batch's distinct values first: few lookups in the big set of known values.
+            if values is None or known.issuperset(set(values)):
                 continue
             for index, value in enumerate(values):
                 if value in known or index in batch.bad:

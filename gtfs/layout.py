@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
 
-from gtfs.columns import ColumnParser, column_parser
+from gtfs.columns import ColumnParser, Parsed, Problem, column_parser
 from gtfs.csv_stream import RawBatch
 from gtfs.notices import Notice, Report, Severity
 from gtfs.schema import Table
 
 Row = tuple[object, ...]
+_Column = tuple[Sequence[str], Sequence[object], list[Problem]]  # raw text, values, problems
 
 
 @dataclass
@@ -20,7 +21,7 @@ class Evaluated:
     """Typed rows of a batch in ``table.fields`` order, their row numbers and bad indexes."""
 
     rows: list[Row]
-    numbers: list[int]
+    numbers: Sequence[int]
     bad: set[int] = field(default_factory=set)
     columns: list[Sequence[object] | None] = field(default_factory=list)  # None: absent
 
@@ -35,6 +36,15 @@ class Layout:
             header.index(f.name) if f.name in header else None for f in table.fields
         ]
         self.parsers: list[ColumnParser] = [column_parser(f) for f in table.fields]
+        # An earlier field parsed by the same rules, whose result an identical column reuses
+        # (arrival_time and departure_time are often the same text).
+        rules = [
+            (type(p), f.type, f.required, f.enum, f.minimum, f.maximum)
+            for p, f in zip(self.parsers, table.fields, strict=True)
+        ]
+        self.twins: list[int | None] = [
+            next((j for j in range(i) if rules[j] == rules[i]), None) for i in range(len(rules))
+        ]
 
     def position(self, field_name: str) -> int | None:
         """The column of ``field_name`` in the file, if present."""
@@ -42,48 +52,68 @@ class Layout:
 
     def evaluate(self, batch: RawBatch, report: Report) -> Evaluated:
         """Parse ``batch``; report and mark every row with a malformed or missing value."""
-        rows, numbers = self._well_formed(batch, report)
-        if not rows:
+        columns = self._transposed(batch.rows)
+        numbers = batch.numbers
+        if columns is None:
+            rows, numbers = self._well_formed(batch, report)
+            columns = list(zip(*rows, strict=True))
+        if not numbers:
             return Evaluated([], [], set(), [None] * len(self.positions))
-        columns = list(zip(*rows, strict=True))
-        parsed: list[Sequence[object] | repeat[None]] = []
-        present: list[Sequence[object] | None] = []
         bad: set[int] = set()
-        file_name = self.table.file_name
-        for table_field, position, parser in zip(
-            self.table.fields, self.positions, self.parsers, strict=True
+        done: list[_Column | None] = []  # per field: raw text, values, problems; None: absent
+        for table_field, position, parser, twin in zip(
+            self.table.fields, self.positions, self.parsers, self.twins, strict=True
         ):
             if position is None:
-                parsed.append(repeat(None))
-                present.append(None)
+                done.append(None)
                 continue
             raw = columns[position]
-            values, problems = parser.parse(raw)
-            parsed.append(values)
-            present.append(values)
+            values, problems = self._parse(parser, raw, twin, done)
+            done.append((raw, values, problems))
             for index, code, detail in problems:
                 bad.add(index)
                 report.add(
                     Notice(
                         code,
                         Severity.ERROR,
-                        file=file_name,
+                        file=self.table.file_name,
                         row=numbers[index],
                         field=table_field.name,
                         value=raw[index],
                         detail=f"{table_field.name} {raw[index]!r} {detail}.",
                     )
                 )
+        present = [None if column is None else column[1] for column in done]
         # ``repeat(None)`` fills absent fields, so the shortest (a real column) ends the zip.
-        typed = list(zip(*parsed, strict=False))
+        typed = list(zip(*(repeat(None) if c is None else c for c in present), strict=False))
         return Evaluated(typed, numbers, bad, present)
 
-    def _well_formed(self, batch: RawBatch, report: Report) -> tuple[list[list[str]], list[int]]:
+    @staticmethod
+    def _parse(
+        parser: ColumnParser,
+        raw: Sequence[str],
+        twin: int | None,
+        done: list[_Column | None],
+    ) -> Parsed:
+        """``parser``'s result for ``raw``, or its twin field's when that column is the same."""
+        earlier = done[twin] if twin is not None else None
+        if earlier is not None and earlier[0] == raw:
+            return earlier[1], list(earlier[2])
+        return parser.parse(raw)
+
+    def _transposed(self, rows: list[list[str]]) -> list[tuple[str, ...]] | None:
+        """The columns of ``rows`` in one pass; None unless every row has the header's width."""
+        try:
+            columns = list(zip(*rows, strict=True))
+        except ValueError:
+            return None
+        return columns if len(columns) == self.width else None
+
+    def _well_formed(
+        self, batch: RawBatch, report: Report
+    ) -> tuple[list[list[str]], Sequence[int]]:
         """Rows with as many values as the header; the others are reported and left out."""
         width = self.width
-        lengths = list(map(len, batch.rows))
-        if lengths.count(width) == len(lengths):
-            return batch.rows, batch.numbers
         rows: list[list[str]] = []
         numbers: list[int] = []
         for row, number in zip(batch.rows, batch.numbers, strict=True):

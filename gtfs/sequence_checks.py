@@ -7,8 +7,9 @@ problem between a fixed row and a new one is reported on the new one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from operator import le, lt, ne, or_
+from collections.abc import Callable, Iterator, Sequence
+from itertools import compress, count, islice
+from operator import ge, gt, le, lt, ne
 
 from gtfs.layout import Row
 from gtfs.values import format_time
@@ -16,8 +17,9 @@ from gtfs.values import format_time
 # (position in the group, notice code, field, value, detail)
 Finding = tuple[int, str, str, str, str]
 GroupCheck = Callable[[Sequence[Row], Sequence[bool]], list[Finding]]
-# Whether a whole batch (given as parsed columns, no bad row) certainly has no finding.
-QuickCheck = Callable[[list[Sequence[object] | None]], bool]
+# Whether a whole batch (given as parsed columns, no bad row, and the index where each run of
+# its groups begins) certainly has no finding.
+QuickCheck = Callable[[list[Sequence[object] | None], list[int]], bool]
 
 _TRIP, _ARRIVAL, _DEPARTURE, _STOP_SEQUENCE = 0, 1, 2, 4
 _SHAPE, _POINT_SEQUENCE = 0, 3
@@ -105,25 +107,40 @@ def _time_findings(rows: Sequence[Row], kept: list[int], fixed: Sequence[bool]) 
     return findings
 
 
-def _in_order(groups: Sequence[object], numbers: Sequence[object]) -> bool:
-    """Whether ``numbers`` increase strictly within every run of equal ``groups``."""
-    new_group = list(map(ne, groups, groups[1:]))
-    return all(map(or_, new_group, map(lt, numbers, numbers[1:])))  # type: ignore[arg-type]
+def run_starts(groups: Sequence[object]) -> list[int]:
+    """The index where each run of equal ``groups`` begins (0 first, for a non-empty column)."""
+    if not groups:
+        return []
+    changes = map(ne, groups, islice(groups, 1, None))
+    return [0, *compress(range(1, len(groups)), changes)]
 
 
-def shape_points_in_order(columns: list[Sequence[object] | None]) -> bool:
+def _breaks_only_at(starts: set[int], falls: Iterator[bool]) -> bool:
+    """Whether every index ``i`` (from 1) where ``falls`` holds begins a run."""
+    return starts.issuperset(compress(count(1), falls))
+
+
+def shape_points_in_order(columns: list[Sequence[object] | None], starts: list[int]) -> bool:
     """Whether every shape's points come in increasing sequence (so none is repeated)."""
     shapes, sequence = columns[_SHAPE], columns[_POINT_SEQUENCE]
-    return shapes is not None and sequence is not None and _in_order(shapes, sequence)
+    if shapes is None or sequence is None:
+        return False
+    return _breaks_only_at(set(starts), map(ge, sequence, islice(sequence, 1, None)))  # type: ignore[arg-type]
 
 
-def stop_times_in_order(columns: list[Sequence[object] | None]) -> bool:
+def stop_times_in_order(columns: list[Sequence[object] | None], starts: list[int]) -> bool:
     """Whether every trip has both times on every row, in increasing sequence and time."""
     trips, arrivals = columns[_TRIP], columns[_ARRIVAL]
     departures, sequence = columns[_DEPARTURE], columns[_STOP_SEQUENCE]
     if trips is None or arrivals is None or departures is None or sequence is None:
         return False
-    if None in arrivals or None in departures or not _in_order(trips, sequence):
+    if None in arrivals or None in departures:
         return False
-    new_trip = list(map(ne, trips, trips[1:]))
-    return all(map(or_, new_trip, map(le, departures, arrivals[1:])))  # type: ignore[arg-type]
+    boundaries = set(starts)
+    return _breaks_only_at(
+        boundaries,
+        map(ge, sequence, islice(sequence, 1, None)),  # type: ignore[arg-type]
+    ) and _breaks_only_at(
+        boundaries,
+        map(gt, departures, islice(arrivals, 1, None)),  # type: ignore[arg-type]
+    )

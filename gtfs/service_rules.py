@@ -8,7 +8,7 @@ unusable_trip: a trip with fewer than two stop times that passed their checks.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from gtfs.layout import Row
 from gtfs.notices import Notice, Report, Severity
@@ -36,7 +36,7 @@ class ServiceRules:
         self._last_added: dict[object, datetime.date] = {}
         self.trip_rows: dict[object, int] = {}
 
-    def accepted(self, table_name: str, rows: list[Row], numbers: list[int]) -> None:
+    def accepted(self, table_name: str, rows: list[Row], numbers: Sequence[int]) -> None:
         """Remember what the feed-wide rules need from rows the sink received."""
         if table_name == "calendar":
             for row, number in zip(rows, numbers, strict=True):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import gc
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import BinaryIO
 
@@ -146,7 +146,7 @@ class _FeedRun:
         finally:
             stream.close()
 
-    def accept(self, table: Table, rows: list[Row], numbers: list[int] | None) -> None:
+    def accept(self, table: Table, rows: list[Row], numbers: Sequence[int] | None) -> None:
         """Record ``rows`` as valid and hand them to the sink in batches."""
         if not rows:
             return
@@ -155,6 +155,9 @@ class _FeedRun:
             self.services.accepted(table.name, rows, numbers)
         if self.sink is not None:
             size = self.batch_size
+            if len(rows) <= size:
+                self.sink(table, rows)
+                return
             for start in range(0, len(rows), size):
                 self.sink(table, rows[start : start + size])
 
@@ -198,7 +201,8 @@ class _TableLoad:
         return count
 
     def _accept_batch(self, batch: Evaluated, skip: set[int]) -> None:
-        rows, numbers = batch.rows, batch.numbers
+        rows: list[Row] = batch.rows
+        numbers: Sequence[int] = batch.numbers
         if skip:
             kept = [i for i in range(len(rows)) if i not in skip]
             rows = [rows[i] for i in kept]
