@@ -44,10 +44,13 @@ def validate(feed: Path, as_json: bool) -> None:
 def import_(ctx: CliContext, feed: Path, publish: bool) -> None:
     """Validate and load FEED as a new feed version (a draft when it has ERRORs)."""
     now = utc_now()
-    with tqdm(unit=" rows", unit_scale=True, disable=None, leave=False) as bar:
+    bar_format = "{desc}: {n_fmt}{unit} [{elapsed}, {rate_fmt}]"
+    with tqdm(
+        unit=" rows", unit_scale=True, disable=None, leave=False, bar_format=bar_format
+    ) as bar:
 
         def progress(table: str, rows: int) -> None:
-            bar.set_description(table, refresh=False)
+            bar.set_description_str(table, refresh=False)
             bar.update(rows)
 
         result = feeds.import_feed(
