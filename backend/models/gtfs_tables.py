@@ -108,7 +108,8 @@ def _build(table: GtfsTable) -> Table:
         postgresql_partition_by="LIST (feed_version_id)",
     )
     for fields in EXTRA_INDEXES.get(table.name, ()):
-        Index(f"ix_gtfs_{table.name}_{'_'.join(fields)}", built.c.feed_version_id, *fields)
+        # Each partition holds one version, so these need no feed_version_id column.
+        Index(f"ix_gtfs_{table.name}_{'_'.join(fields)}", *(built.c[name] for name in fields))
     return built
 
 

@@ -6,6 +6,10 @@ from typing import Any
 
 from backend.models.gtfs_tables import partition_name
 
+# The tables timetable searches read: fresh statistics let the first searches on a new version
+# use its indexes instead of waiting for autovacuum.
+ANALYZED_TABLES = frozenset({"stops", "trips", "stop_times"})
+
 
 def create_partition(cursor: Any, table_name: str, version: int) -> str:
     """Create the (index-free, detached) partition for ``version``; return its name."""
@@ -25,3 +29,5 @@ def attach_partition(cursor: Any, table_name: str, version: int) -> None:
     cursor.execute(
         f'ALTER TABLE "gtfs_{table_name}" ATTACH PARTITION "{partition}" FOR VALUES IN ({version})'
     )
+    if table_name in ANALYZED_TABLES:
+        cursor.execute(f'ANALYZE "{partition}"')

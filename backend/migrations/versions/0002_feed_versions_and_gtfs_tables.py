@@ -456,7 +456,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_gtfs_stop_times_stop_id",
         "gtfs_stop_times",
-        ["feed_version_id", "stop_id"],
+        ["stop_id"],
         unique=False,
     )
     op.create_table(
@@ -489,7 +489,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_gtfs_stops_parent_station",
         "gtfs_stops",
-        ["feed_version_id", "parent_station"],
+        ["parent_station"],
         unique=False,
     )
     op.create_table(
