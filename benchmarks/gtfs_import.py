@@ -188,7 +188,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="faregate-bench-") as folder:
         workdir = Path(folder)
         with zipfile.ZipFile(SOURCE_FEED) as feed:
-            base_rows = feed.read("stop_times.txt").count(b"\n") - 1
+            text = feed.read("stop_times.txt").decode("utf-8-sig")
+            base_rows = sum(1 for line in text.splitlines() if line.strip()) - 1
         copies = -(-TARGET_STOP_TIMES // base_rows)
         big = workdir / "replicated.zip"
         rows = synthesize(SOURCE_FEED, big, copies)
