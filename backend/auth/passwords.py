@@ -24,11 +24,6 @@ def verify_password(encoded: str, password: str) -> bool:
         return False
 
 
-def needs_rehash(encoded: str) -> bool:
-    """Whether ``encoded`` was made with weaker parameters than today's."""
-    return _hasher.check_needs_rehash(encoded)
-
-
 def password_problem(password: str) -> str | None:
     """Why ``password`` is not acceptable for a staff account, or None."""
     if len(password) < MIN_LENGTH:

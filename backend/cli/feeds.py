@@ -43,25 +43,7 @@ def validate(feed: Path, as_json: bool) -> None:
 @pass_context
 def import_(ctx: CliContext, feed: Path, publish: bool) -> None:
     """Validate and load FEED as a new feed version (a draft when it has ERRORs)."""
-    now = utc_now()
-    bar_format = "{desc}: {n_fmt}{unit} [{elapsed}, {rate_fmt}]"
-    with tqdm(
-        unit=" rows", unit_scale=True, disable=None, leave=False, bar_format=bar_format
-    ) as bar:
-
-        def progress(table: str, rows: int) -> None:
-            bar.set_description_str(table, refresh=False)
-            bar.update(rows)
-
-        result = feeds.import_feed(
-            ctx.database,
-            feed,
-            filename=feed.name,
-            now=now,
-            today=now.date(),
-            publish=publish,
-            progress=progress,
-        )
+    result = _import(ctx, feed, publish=publish)
     version = result.version
     click.echo(render_text(result.report, examples=1), err=True)
     if version.status == "draft":
@@ -108,13 +90,28 @@ def load_sample(ctx: CliContext) -> None:
         if feeds.list_versions(session):
             click.echo("feeds already present; sample feed not loaded")
             return
-    now = utc_now()
-    result = feeds.import_feed(
-        ctx.database,
-        SAMPLE_FEED,
-        filename=SAMPLE_FEED.name,
-        now=now,
-        today=now.date(),
-        publish=True,
-    )
+    result = _import(ctx, SAMPLE_FEED, publish=True)
     click.echo(f"sample feed loaded and published as feed version {result.version.id}")
+
+
+def _import(ctx: CliContext, feed: Path, *, publish: bool) -> feeds.ImportResult:
+    """Import ``feed`` now, with a progress line when stderr is a terminal."""
+    now = utc_now()
+    bar_format = "{desc}: {n_fmt}{unit} [{elapsed}, {rate_fmt}]"
+    with tqdm(
+        unit=" rows", unit_scale=True, disable=None, leave=False, bar_format=bar_format
+    ) as bar:
+
+        def progress(table: str, rows: int) -> None:
+            bar.set_description_str(table, refresh=False)
+            bar.update(rows)
+
+        return feeds.import_feed(
+            ctx.database,
+            feed,
+            filename=feed.name,
+            now=now,
+            today=now.date(),
+            publish=publish,
+            progress=progress,
+        )
