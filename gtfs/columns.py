@@ -167,7 +167,12 @@ class FloatParser(ColumnParser):
     def parse(self, raw: Sequence[str]) -> Parsed:
         """The column's floats and its missing, malformed or out-of-range values."""
         problems = _missing(raw, self.field.required)
+        # ``float`` also takes underscores and non-ASCII digits, which GTFS does not (spaces
+        # around the number are tolerated, as by gtfs-validator, which trims them).
+        joined = "".join(raw)
         try:
+            if not joined.isascii() or "_" in joined:
+                raise ValueError(joined)
             floats: list[float | None] = (
                 list(map(float, raw)) if "" not in raw else [float(v) if v else None for v in raw]
             )

@@ -49,7 +49,7 @@ def validate_feed(
     *,
     today: datetime.date,
     sink: RowSink | None = None,
-    batch_size: int = 5000,
+    batch_size: int = 2000,
     sample_limit: int = 100,
 ) -> Report:
     """Validate the feed at ``source`` (zip path, folder or binary zip) as of ``today``."""

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 
 _TIME = re.compile(r"(\d{1,2}):([0-5]\d):([0-5]\d)")
 _INTEGER = re.compile(r"-?\d+")
+_INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
+_INT32_DIGITS = 10
 _AMOUNT = re.compile(r"-?\d+(\.\d+)?")
 _COLOR = re.compile(r"[0-9A-Fa-f]{6}")
 _URL_SCHEMES = frozenset({"http", "https", "ftp"})
@@ -63,16 +65,18 @@ def format_date(day: datetime.date) -> str:
 
 
 def parse_integer(text: str) -> int | None:
-    """A whole number written in ASCII digits with an optional minus sign, or None."""
+    """A 32-bit whole number in ASCII digits with an optional minus sign, or None."""
     if _INTEGER.fullmatch(text) is None or not text.isascii():
         return None
-    return int(text)
+    if len(text.lstrip("-0")) > _INT32_DIGITS:  # too long to be in range (and to convert)
+        return None
+    number = int(text)
+    return number if _INT32_MIN <= number <= _INT32_MAX else None
 
 
 def parse_float(text: str) -> float | None:
-    """A finite decimal number, or None."""
-    stripped = text.strip()
-    if stripped != text or "_" in text or not text.isascii():
+    """A finite decimal number (spaces around it are tolerated), or None."""
+    if "_" in text or not text.isascii():
         return None
     try:
         number = float(text)

@@ -1,37 +1,50 @@
-"""Copy a feed file into PostgreSQL as it is, in a background thread, while it is validated.
+"""One thread that does all of a feed import's PostgreSQL work while Python validates.
 
-For the largest file (stop_times.txt) parsing rows in Python and sending them one by one costs
-more than the validation itself. When the file has only known columns, PostgreSQL can read it
-directly (``COPY ... FORMAT csv``: ids as text, integers, and times as intervals), so a thread
-streams the raw bytes and then attaches the filled partition — building its indexes — while
-the validator reads the same file. The validator stays the judge: the feed is only kept when
-it has no ERROR, and the number of rows PostgreSQL read must equal the number the validator
-accepted. Anything PostgreSQL refuses (say a quoted empty time) fails the bulk load, and the
-import is redone row by row.
+Parsing rows in Python and sending them one by one costs more than validating them. So when
+a file has only known columns and values PostgreSQL reads exactly as the validator does (ids,
+text, integers, floats, dates, and times as intervals), the thread streams the file's raw
+bytes with ``COPY ... FORMAT csv`` into a fresh partition while the validator reads the same
+file on the caller's thread, and attaches the partition (building its indexes) later. The
+other files' validated rows reach the thread through a bounded queue and are copied row by
+row. The validator stays the judge: the feed is kept only when it has no ERROR, and for each
+raw copy the number of rows PostgreSQL read must equal the number the validator accepted.
+Anything PostgreSQL refuses in a raw copy raises ``BulkLoadError``, and the import is redone
+row by row.
 
-The thread has the connection to itself until ``finish`` returns; the writer buffers other
-files' rows meanwhile.
+The thread is the connection's only user from ``start`` until ``finish`` or ``cancel``
+returns; jobs run in the order they were queued.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import queue
 import threading
 import zipfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from backend.services.feed_partitions import attach_partition, create_partition
+from gtfs.schema import TABLES, FieldType
 from gtfs.schema import Table as GtfsTable
 
 CHUNK = 1 << 20
+QUEUE_DEPTH = 8  # row batches waiting for the thread, beyond the raw copies queued first
+
+# Amounts are stored as the validator writes them (a normalised decimal), not as raw text.
+ROW_COPY_TYPES = frozenset({FieldType.CURRENCY_AMOUNT})
 
 
 class BulkLoadError(Exception):
-    """PostgreSQL could not take the file as it is; load it row by row instead."""
+    """PostgreSQL could not take a file as it is; load the feed row by row instead."""
+
+
+class CopyCancelledError(Exception):
+    """Why a row copy still open is failed: the import was abandoned."""
 
 
 @contextmanager
@@ -45,8 +58,21 @@ def open_member(feed: Path, file_name: str) -> Iterator[IO[bytes]]:
         yield member
 
 
+def member_size(feed: Path, file_name: str) -> int:
+    """The uncompressed size of ``file_name`` in a zip or folder feed (0 when unreadable)."""
+    try:
+        if feed.is_dir():
+            return (feed / file_name).stat().st_size
+        with zipfile.ZipFile(feed) as archive:
+            return archive.getinfo(file_name).file_size
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return 0
+
+
 def plain_header(feed: Path, table: GtfsTable) -> list[str] | None:
     """The file's column names when PostgreSQL can read it as it is, else None."""
+    if any(field.type in ROW_COPY_TYPES for field in table.fields):
+        return None
     try:
         with open_member(feed, table.file_name) as raw:
             first = raw.readline(65536).decode("utf-8-sig")
@@ -59,54 +85,169 @@ def plain_header(feed: Path, table: GtfsTable) -> list[str] | None:
     return names
 
 
-class BulkFileLoad:
-    """One file copied into a fresh partition and attached, on a thread of its own."""
+@dataclass(frozen=True)
+class _CopyFile:
+    feed: Path
+    table: GtfsTable
+    columns: list[str]
 
-    def __init__(self, cursor: Any, feed: Path, table: GtfsTable, version: int) -> None:
+
+@dataclass(frozen=True)
+class _Attach:
+    table: GtfsTable
+
+
+@dataclass(frozen=True)
+class _CopyRows:
+    table: GtfsTable
+    columns: Sequence[str]
+    rows: list[tuple[Any, ...]]
+
+
+_Job = _CopyFile | _Attach | _CopyRows
+
+
+class CopyThread:
+    """Runs copy jobs for one feed version on ``cursor``, in order, on a thread of its own."""
+
+    def __init__(self, cursor: Any, version: int) -> None:
         self._cursor = cursor
-        self._feed = feed
-        self._table = table
         self._version = version
-        self.rows = 0
+        depth = QUEUE_DEPTH + len(TABLES) + 1
+        self._jobs: queue.Queue[_Job | None] = queue.Queue(depth)
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="feed-bulk-load", daemon=True)
+        self._cancelled = threading.Event()
+        self._running = False
+        self._copy: AbstractContextManager[Any] | None = None
+        self._stream: Any = None
+        self._open_table: str | None = None
+        self.copied: dict[str, int] = {}  # rows PostgreSQL read per raw-copied file
+        self._thread = threading.Thread(target=self._run, name="feed-copy", daemon=True)
 
-    def start(self, columns: list[str]) -> None:
-        """Begin copying; ``columns`` are the file's header names."""
-        self._columns = columns
+    def start(self) -> None:
+        """Start taking jobs."""
+        self._running = True
         self._thread.start()
 
-    def finish(self) -> int:
-        """Wait for the copy and attach; the rows copied. Raises ``BulkLoadError``."""
+    def copy_file(self, feed: Path, table: GtfsTable, columns: list[str]) -> None:
+        """Queue a raw copy of ``table``'s file in ``feed``, whose header is ``columns``."""
+        self._put(_CopyFile(feed, table, columns))
+
+    def attach(self, table: GtfsTable) -> None:
+        """Queue attaching the partition a raw copy of ``table`` filled."""
+        self._put(_Attach(table))
+
+    def copy_rows(self, table: GtfsTable, columns: Sequence[str], rows: list[Any]) -> None:
+        """Queue ``rows`` (complete column tuples) for ``table``'s partition."""
+        self._put(_CopyRows(table, columns, rows))
+
+    def finish(self) -> dict[str, int]:
+        """Wait for every job; the rows read per raw-copied file. Raises the thread's error."""
+        self._put(None)
         self._thread.join()
+        self._running = False
         if self._error is not None:
-            raise BulkLoadError(str(self._error)) from self._error
-        return self.rows
+            raise self._error
+        return self.copied
 
     def cancel(self, cancel_query: Callable[[], None]) -> None:
-        """Stop the server work in progress and wait for the thread."""
+        """Drop the queued jobs, stop the server work in progress and wait for the thread."""
+        if not self._running:
+            return
+        self._cancelled.set()
         if self._thread.is_alive():
             cancel_query()
+        while self._thread.is_alive():
+            try:
+                self._jobs.put(None, timeout=0.05)
+            except queue.Full:
+                continue
+            break
         self._thread.join()
+        self._running = False
+
+    def check(self) -> None:
+        """Raise the error a job met, if any, without waiting for the rest."""
+        if self._error is not None:
+            raise self._error
+
+    def _put(self, job: _Job | None) -> None:
+        self.check()
+        self._jobs.put(job)
 
     def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                break
+            if self._error is not None or self._cancelled.is_set():
+                continue  # drain: the caller learns of the error or has given up
+            try:
+                if isinstance(job, _CopyFile):
+                    self._copy_file(job)
+                elif isinstance(job, _Attach):
+                    self._close_copy(None)
+                    attach_partition(self._cursor, job.table.name, self._version)
+                else:
+                    self._copy_rows(job)
+            except BaseException as error:
+                self._error = error
+        failure = self._error
+        if failure is None and self._cancelled.is_set():
+            failure = CopyCancelledError("the feed import was abandoned")
         try:
-            self._copy_and_attach()
+            self._close_copy(failure)
         except BaseException as error:
-            self._error = error
+            self._error = self._error or error
 
-    def _copy_and_attach(self) -> None:
-        name, version, cursor = self._table.name, self._version, self._cursor
+    def _copy_file(self, job: _CopyFile) -> None:
+        self._close_copy(None)
+        name, version, cursor = job.table.name, self._version, self._cursor
         partition = create_partition(cursor, name, version)
         # The file has no feed_version_id column: the partition fills it in meanwhile.
         cursor.execute(
             f'ALTER TABLE "{partition}" ALTER COLUMN feed_version_id SET DEFAULT {version}'
         )
-        listed = ", ".join(f'"{column}"' for column in self._columns)
-        statement = f'COPY "{partition}" ({listed}) FROM STDIN WITH (FORMAT csv, HEADER true)'
-        with open_member(self._feed, self._table.file_name) as raw, cursor.copy(statement) as copy:
-            for chunk in iter(lambda: raw.read(CHUNK), b""):
-                copy.write(chunk)
-        self.rows = cursor.rowcount
+        listed = ", ".join(f'"{column}"' for column in job.columns)
+        # FORCE_NULL: a quoted empty value is as empty as an unquoted one, as for the validator.
+        statement = (
+            f'COPY "{partition}" ({listed}) FROM STDIN '
+            f"WITH (FORMAT csv, HEADER true, FORCE_NULL ({listed}))"
+        )
+        try:
+            with (
+                open_member(job.feed, job.table.file_name) as raw,
+                cursor.copy(statement) as copy,
+            ):
+                for chunk in iter(lambda: raw.read(CHUNK), b""):
+                    copy.write(chunk)
+        except Exception as error:
+            if self._cancelled.is_set():
+                raise
+            raise BulkLoadError(f"{job.table.file_name}: {error}") from error
+        self.copied[name] = cursor.rowcount
         cursor.execute(f'ALTER TABLE "{partition}" ALTER COLUMN feed_version_id DROP DEFAULT')
-        attach_partition(cursor, name, version)
+
+    def _copy_rows(self, job: _CopyRows) -> None:
+        if job.table.name != self._open_table:
+            self._close_copy(None)
+            partition = create_partition(self._cursor, job.table.name, self._version)
+            listed = ", ".join(f'"{name}"' for name in job.columns)
+            self._copy = self._cursor.copy(f'COPY "{partition}" ({listed}) FROM STDIN')
+            self._stream = self._copy.__enter__()
+            self._open_table = job.table.name
+        write_row = self._stream.write_row
+        for row in job.rows:
+            write_row(row)
+
+    def _close_copy(self, error: BaseException | None) -> None:
+        """End the row copy in progress: attach its partition, or fail it after ``error``."""
+        if self._copy is None or self._open_table is None:
+            return
+        copy, table = self._copy, self._open_table
+        self._copy = self._stream = self._open_table = None
+        if error is not None:
+            copy.__exit__(type(error), error, error.__traceback__)
+            return
+        copy.__exit__(None, None, None)
+        attach_partition(self._cursor, table, self._version)

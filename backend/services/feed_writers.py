@@ -1,10 +1,10 @@
 """Bulk writers that put validated GTFS rows into the ``gtfs_*`` tables of one feed version.
 
-PostgreSQL gets one ``COPY ... FROM STDIN`` per file into a new, index-free partition of the
-feed version, streamed as the validator produces batches so the server parses while Python
-validates; the partition is attached (its indexes built in one sorted pass) once the file is
-done. SQLite gets ``executemany`` INSERTs. Both write on the caller's connection, inside the
-caller's transaction, so a rollback removes everything, partitions included.
+PostgreSQL gets one ``COPY`` per file into a new, index-free partition of the feed version,
+run by one thread (``feed_bulk``) so the server parses while Python validates; the partition
+is attached (its indexes built in one sorted pass) once the file is done. SQLite gets
+``executemany`` INSERTs. Both write on the caller's connection, inside the caller's
+transaction, so a rollback removes everything, partitions included.
 """
 
 from __future__ import annotations
@@ -12,15 +12,14 @@ from __future__ import annotations
 import datetime
 import decimal
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Connection
 
 from backend.models.gtfs_tables import GTFS_TABLES, keyed_by_row_index
-from backend.services.feed_bulk import BulkFileLoad, BulkLoadError, plain_header
-from backend.services.feed_partitions import attach_partition, create_partition
+from backend.services.feed_bulk import BulkLoadError, CopyThread, member_size, plain_header
+from gtfs.schema import TABLES
 from gtfs.schema import Table as GtfsTable
 
 ProgressCallback = Callable[[str, int], None]
@@ -70,14 +69,15 @@ class _BaseWriter:
 
 
 class PostgresCopyWriter(_BaseWriter):
-    """Streams each file into its own partition with COPY, then attaches the partition.
+    """Hands every file to a ``CopyThread``, which fills and attaches one partition per file.
 
-    Given the feed's path, it copies stop_times.txt as it is on a background thread instead
-    (``feed_bulk``), counting the validator's rows to check PostgreSQL read the same number.
+    Given the feed's path, the files PostgreSQL can read as they are (``plain_header``) are
+    queued as raw copies at once, so the server copies them while the validator reads them;
+    their rows are only counted here. Other files' rows are queued as the validator accepts
+    them.
     """
 
     MAINTENANCE_WORK_MEM = "256MB"
-    BULK_TABLES = frozenset({"stop_times"})
 
     def __init__(
         self,
@@ -88,80 +88,48 @@ class PostgresCopyWriter(_BaseWriter):
     ) -> None:
         super().__init__(connection, feed_version_id, progress)
         self._driver = connection.connection.driver_connection
-        self._cursor = self._driver.cursor()  # type: ignore[union-attr]
-        self._cursor.execute(f"SET LOCAL maintenance_work_mem = '{self.MAINTENANCE_WORK_MEM}'")
-        self._feed = feed
-        self._table: str | None = None
-        self._copy: AbstractContextManager[Any] | None = None
-        self._stream: Any = None
-        self._bulk: BulkFileLoad | None = None
-        self._bulk_table: str | None = None
-        self._held: list[tuple[GtfsTable, list[tuple[object, ...]]]] = []
+        cursor = self._driver.cursor()  # type: ignore[union-attr]
+        cursor.execute(f"SET LOCAL maintenance_work_mem = '{self.MAINTENANCE_WORK_MEM}'")
+        self._thread = CopyThread(cursor, feed_version_id)
+        self._raw: set[str] = set()
+        self._thread.start()
+        if feed is not None:
+            # The largest file first, and every copy before any index is built, so the server
+            # is never idle waiting for the validator.
+            raw = []
+            for table in sorted(TABLES, key=lambda t: -member_size(feed, t.file_name)):
+                columns = None if keyed_by_row_index(table) else plain_header(feed, table)
+                if columns is not None:
+                    raw.append(table)
+                    self._thread.copy_file(feed, table, columns)
+            for table in raw:
+                self._thread.attach(table)
+            self._raw = {table.name for table in raw}
 
     def __call__(self, table: GtfsTable, rows: list[tuple[object, ...]]) -> None:
-        """Write ``rows`` of ``table`` into its open COPY (or count them for the bulk copy)."""
-        if table.name in self.BULK_TABLES and table.name not in self.row_counts:
-            self._start_bulk(table)
-        if table.name == self._bulk_table:
-            self.row_counts[table.name] += len(rows)
+        """Queue ``rows`` of ``table`` for copying (or count them, for a raw copy)."""
+        if table.name in self._raw:
+            self._thread.check()
+            self.row_counts[table.name] = self.row_counts.get(table.name, 0) + len(rows)
             if self._progress is not None:
                 self._progress(table.name, len(rows))
             return
-        if self._bulk is not None:
-            self._held.append((table, rows))  # the connection is the bulk thread's for now
-            return
-        if table.name != self._table:
-            self._open(table)
-        write_row = self._stream.write_row
-        for row in self._prefixed(table, rows):
-            write_row(row)
-
-    def _start_bulk(self, table: GtfsTable) -> None:
-        columns = plain_header(self._feed, table) if self._feed is not None else None
-        if columns is None or self._feed is None:
-            return
-        self._end_copy()
-        self._bulk = BulkFileLoad(self._cursor, self._feed, table, self._feed_version_id)
-        self._bulk_table = table.name
-        self.row_counts[table.name] = 0
-        self._bulk.start(columns)
-
-    def _open(self, table: GtfsTable) -> None:
-        self._end_copy()
-        partition = create_partition(self._cursor, table.name, self._feed_version_id)
-        columns = ", ".join(f'"{name}"' for name in self._columns(table))
-        self._copy = self._cursor.copy(f'COPY "{partition}" ({columns}) FROM STDIN')
-        self._stream = self._copy.__enter__()
-        self._table = table.name
-
-    def _end_copy(self) -> None:
-        if self._copy is None or self._table is None:
-            return
-        self._copy.__exit__(None, None, None)
-        attach_partition(self._cursor, self._table, self._feed_version_id)
-        self._copy = self._stream = self._table = None
+        self._thread.copy_rows(table, self._columns(table), self._prefixed(table, rows))
 
     def close(self) -> None:
-        """Finish the bulk copy, write what waited for it, and attach the last partition."""
-        if self._bulk is not None:
-            copied = self._bulk.finish()
-            self._bulk = None
-            accepted = self.row_counts[self._bulk_table or ""]
-            if copied != accepted:
-                raise BulkLoadError(f"PostgreSQL read {copied} rows, the validator {accepted}")
-            held, self._held = self._held, []
-            for table, rows in held:
-                self(table, rows)
-        self._end_copy()
+        """Wait for every copy; check each raw copy read the rows the validator accepted."""
+        copied = self._thread.finish()
+        for name, count in copied.items():
+            accepted = self.row_counts.get(name, 0)
+            if count != accepted:
+                raise BulkLoadError(
+                    f"PostgreSQL read {count} rows of {name}, the validator accepted {accepted}"
+                )
 
     def abort(self, error: BaseException) -> None:
-        """Stop the bulk copy and fail the COPY in progress so the connection can roll back."""
-        if self._bulk is not None:
-            self._bulk.cancel(self._driver.cancel_safe)  # type: ignore[union-attr]
-            self._bulk = None
-        if self._copy is not None:
-            self._copy.__exit__(type(error), error, error.__traceback__)
-        self._copy = self._stream = self._table = None
+        """Stop the copies and fail the one in progress so the connection can roll back."""
+        del error
+        self._thread.cancel(self._driver.cancel_safe)  # type: ignore[union-attr]
 
 
 class SqliteInsertWriter(_BaseWriter):

@@ -92,8 +92,7 @@ def _load(
             else:
                 writer.close()
         except BaseException as error:
-            if not isinstance(error, BulkLoadError):
-                writer.abort(error)
+            writer.abort(error)
             raise
         if report.has_errors:
             session.rollback()

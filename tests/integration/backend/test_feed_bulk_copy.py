@@ -79,23 +79,47 @@ def test_bulk_copy_stores_exactly_the_files_rows(
     assert stored_stop_times(database, result.version.id) == expected_stop_times(SAMPLE_FEED)
 
 
-def test_what_postgresql_refuses_is_loaded_row_by_row(
+def test_quoted_empty_values_are_empty_in_the_bulk_copy(
     database: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # A quoted empty time is an empty value to GTFS but not a valid interval to COPY.
     text = (
         (SAMPLE_FEED / "stop_times.txt")
         .read_text()
-        .replace("CITY1,6:12:00,6:14:00,NADAV,3,,,,", 'CITY1,"","",NADAV,3,,,,')
+        .replace("CITY1,6:12:00,6:14:00,NADAV,3,,,,", 'CITY1,"","",NADAV,3,"",,,')
     )
     feed = sample_feed_copy(tmp_path, stop_times=text)
     caplog.set_level(logging.WARNING)
     result = load(database, feed)
     assert result.version.status == "loaded", result.report.to_dict()
-    assert REFUSED in caplog.text
+    assert REFUSED not in caplog.text
     stored = stored_stop_times(database, result.version.id)
     assert ("CITY1", 3, "NADAV", None, None) in stored
     assert stored == expected_stop_times(feed)
+    table = GTFS_TABLES["stop_times"]
+    with database.sessions() as session:
+        headsign = session.scalar(
+            select(table.c.stop_headsign).where(
+                table.c.feed_version_id == result.version.id,
+                table.c.trip_id == "CITY1",
+                table.c.stop_sequence == 3,
+            )
+        )
+    assert headsign is None
+
+
+def test_what_postgresql_refuses_is_loaded_row_by_row(
+    database: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A blank line is an empty row to GTFS (a warning) but missing data to COPY.
+    lines = (SAMPLE_FEED / "stop_times.txt").read_text().splitlines()
+    text = "\n".join([*lines[:5], "", *lines[5:]]) + "\n"
+    feed = sample_feed_copy(tmp_path, stop_times=text)
+    caplog.set_level(logging.WARNING)
+    result = load(database, feed)
+    assert result.version.status == "loaded", result.report.to_dict()
+    assert "empty_row" in {entry["code"] for entry in result.report.summary()["by_code"]}
+    assert REFUSED in caplog.text
+    assert stored_stop_times(database, result.version.id) == expected_stop_times(SAMPLE_FEED)
 
 
 def test_a_file_with_extra_columns_goes_row_by_row(

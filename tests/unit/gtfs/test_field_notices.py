@@ -46,6 +46,16 @@ def test_missing_required_field() -> None:
             ("stops.txt", 5, "stop_lat", "52.x"),
         ),
         (
+            {"stops": BASE["stops.txt"] + "S4,Four,5_2.4,20.4\n"},
+            "invalid_float",
+            ("stops.txt", 5, "stop_lat", "5_2.4"),
+        ),
+        (
+            {"routes": "route_id,agency_id,route_type,route_sort_order\nR1,A,3,2147483648\n"},
+            "invalid_integer",
+            ("routes.txt", 2, "route_sort_order", "2147483648"),
+        ),
+        (
             {"stops": BASE["stops.txt"] + "S4,Four,52.4,200\n"},
             "number_out_of_range",
             ("stops.txt", 5, "stop_lon", "200"),

@@ -69,9 +69,16 @@ def test_numbers() -> None:
     assert parse_integer("-12") == -12
     assert parse_integer("+1") is None
     assert parse_integer("1.0") is None
+    assert parse_integer("2147483647") == 2**31 - 1
+    assert parse_integer("-2147483648") == -(2**31)
+    assert parse_integer("0002147483647") == 2**31 - 1
+    assert parse_integer("2147483648") is None
+    assert parse_integer("9" * 5000) is None
     assert parse_float("52.5") == 52.5
     assert parse_float("nan") is None
-    assert parse_float(" 1") is None
+    assert parse_float(" 1") == 1.0
+    assert parse_float("1_0") is None
+    assert parse_float("١") is None
     assert parse_currency_amount("1.50") == Decimal("1.50")
     assert decimal_places(Decimal("1.50")) == 2
     assert decimal_places(Decimal("300")) == 0
