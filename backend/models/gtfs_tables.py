@@ -8,7 +8,8 @@ consists of required fields it becomes the table's key (after ``feed_version_id`
 a ``row_index`` (the row's position in its file) does. Values are typed: times are integer
 seconds since noon minus 12 h, dates are dates, currency amounts keep their exact decimal text.
 The validator guarantees keys and references before rows arrive, so no GTFS-level foreign keys
-are declared in the database.
+are declared in the database; nor is ``feed_version_id`` one, as a version's rows are written
+in the transaction that creates the version (on PostgreSQL, into the version's own partitions).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Column, Date, Float, ForeignKey, Index, Integer, Table, Text
+from sqlalchemy import Column, Date, Float, Index, Integer, Table, Text
 from sqlalchemy.dialects.postgresql import INTERVAL
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -86,14 +87,7 @@ def partition_name(table_name: str, feed_version_id: int) -> str:
 def _build(table: GtfsTable) -> Table:
     by_index = keyed_by_row_index(table)
     key = ("row_index",) if by_index else table.primary_key
-    columns = [
-        Column(
-            "feed_version_id",
-            Integer,
-            ForeignKey("feed_version.id", ondelete="CASCADE"),
-            primary_key=True,
-        )
-    ]
+    columns = [Column("feed_version_id", Integer, primary_key=True)]
     if by_index:
         columns.append(Column("row_index", Integer, primary_key=True))
     for field in table.fields:

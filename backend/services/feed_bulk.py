@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from backend.models.gtfs_tables import partition_name
 from backend.services.feed_partitions import attach_partition, create_partition
 from gtfs.schema import TABLES, FieldType
 from gtfs.schema import Table as GtfsTable
@@ -83,6 +84,31 @@ def plain_header(feed: Path, table: GtfsTable) -> list[str] | None:
     if not names or len(set(names)) != len(names) or not set(names) <= known:
         return None
     return names
+
+
+def raw_copy(cursor: Any, feed: Path, table: GtfsTable, version: int, columns: list[str]) -> int:
+    """Copy ``table``'s file as it is into the version's new partition; the rows copied.
+
+    Raises ``BulkLoadError`` when PostgreSQL refuses the file.
+    """
+    partition = partition_name(table.name, version)
+    # The file has no feed_version_id column: the partition fills it in meanwhile.
+    cursor.execute(f'ALTER TABLE "{partition}" ALTER COLUMN feed_version_id SET DEFAULT {version}')
+    listed = ", ".join(f'"{column}"' for column in columns)
+    # FORCE_NULL: a quoted empty value is as empty as an unquoted one, as for the validator.
+    statement = (
+        f'COPY "{partition}" ({listed}) FROM STDIN '
+        f"WITH (FORMAT csv, HEADER true, FORCE_NULL ({listed}))"
+    )
+    try:
+        with open_member(feed, table.file_name) as raw, cursor.copy(statement) as copy:
+            for chunk in iter(lambda: raw.read(CHUNK), b""):
+                copy.write(chunk)
+    except Exception as error:
+        raise BulkLoadError(f"{table.file_name}: {error}") from error
+    rows: int = cursor.rowcount
+    cursor.execute(f'ALTER TABLE "{partition}" ALTER COLUMN feed_version_id DROP DEFAULT')
+    return rows
 
 
 @dataclass(frozen=True)
@@ -202,31 +228,10 @@ class CopyThread:
 
     def _copy_file(self, job: _CopyFile) -> None:
         self._close_copy(None)
-        name, version, cursor = job.table.name, self._version, self._cursor
-        partition = create_partition(cursor, name, version)
-        # The file has no feed_version_id column: the partition fills it in meanwhile.
-        cursor.execute(
-            f'ALTER TABLE "{partition}" ALTER COLUMN feed_version_id SET DEFAULT {version}'
+        create_partition(self._cursor, job.table.name, self._version)
+        self.copied[job.table.name] = raw_copy(
+            self._cursor, job.feed, job.table, self._version, job.columns
         )
-        listed = ", ".join(f'"{column}"' for column in job.columns)
-        # FORCE_NULL: a quoted empty value is as empty as an unquoted one, as for the validator.
-        statement = (
-            f'COPY "{partition}" ({listed}) FROM STDIN '
-            f"WITH (FORMAT csv, HEADER true, FORCE_NULL ({listed}))"
-        )
-        try:
-            with (
-                open_member(job.feed, job.table.file_name) as raw,
-                cursor.copy(statement) as copy,
-            ):
-                for chunk in iter(lambda: raw.read(CHUNK), b""):
-                    copy.write(chunk)
-        except Exception as error:
-            if self._cancelled.is_set():
-                raise
-            raise BulkLoadError(f"{job.table.file_name}: {error}") from error
-        self.copied[name] = cursor.rowcount
-        cursor.execute(f'ALTER TABLE "{partition}" ALTER COLUMN feed_version_id DROP DEFAULT')
 
     def _copy_rows(self, job: _CopyRows) -> None:
         if job.table.name != self._open_table:

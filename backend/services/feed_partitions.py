@@ -35,6 +35,11 @@ def attach_partition(cursor: Any, table_name: str, version: int) -> None:
     cursor.execute(
         f'ALTER TABLE "gtfs_{table_name}" ATTACH PARTITION "{partition}" FOR VALUES IN ({version})'
     )
+    analyze_partition(cursor, table_name, partition)
+
+
+def analyze_partition(cursor: Any, table_name: str, partition: str) -> None:
+    """Gather the statistics searches rely on, for the tables searches read."""
     columns = ANALYZED_COLUMNS.get(table_name)
     if columns:
         listed = ", ".join(f'"{column}"' for column in columns)

@@ -15,10 +15,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from backend.models.gtfs_tables import GTFS_TABLES, keyed_by_row_index
 from backend.services.feed_bulk import BulkLoadError, CopyThread, member_size, plain_header
+from backend.services.feed_staging import StagedCopy
 from gtfs.schema import TABLES
 from gtfs.schema import Table as GtfsTable
 
@@ -38,6 +39,9 @@ class RowWriter(Protocol):
 
     def abort(self, error: BaseException) -> None:
         """Abandon the load after ``error``; the caller rolls the transaction back."""
+
+    def release(self) -> None:
+        """Once the transaction has ended (committed or not), free what the load held."""
 
 
 class _BaseWriter:
@@ -73,11 +77,13 @@ class PostgresCopyWriter(_BaseWriter):
 
     Given the feed's path, the files PostgreSQL can read as they are (``plain_header``) are
     queued as raw copies at once, so the server copies them while the validator reads them;
-    their rows are only counted here. Other files' rows are queued as the validator accepts
-    them.
+    their rows are only counted here. The largest of them, when large, is staged on a
+    connection of its own instead (``feed_staging``) and attached last. Other files' rows are
+    queued as the validator accepts them.
     """
 
     MAINTENANCE_WORK_MEM = "256MB"
+    STAGING_MIN_BYTES = 4 << 20
 
     def __init__(
         self,
@@ -88,23 +94,35 @@ class PostgresCopyWriter(_BaseWriter):
     ) -> None:
         super().__init__(connection, feed_version_id, progress)
         self._driver = connection.connection.driver_connection
-        cursor = self._driver.cursor()  # type: ignore[union-attr]
-        cursor.execute(f"SET LOCAL maintenance_work_mem = '{self.MAINTENANCE_WORK_MEM}'")
-        self._thread = CopyThread(cursor, feed_version_id)
+        self._cursor = self._driver.cursor()  # type: ignore[union-attr]
+        self._cursor.execute(f"SET LOCAL maintenance_work_mem = '{self.MAINTENANCE_WORK_MEM}'")
+        self._thread = CopyThread(self._cursor, feed_version_id)
         self._raw: set[str] = set()
+        self._staged: StagedCopy | None = None
         self._thread.start()
         if feed is not None:
-            # The largest file first, and every copy before any index is built, so the server
-            # is never idle waiting for the validator.
-            raw = []
-            for table in sorted(TABLES, key=lambda t: -member_size(feed, t.file_name)):
-                columns = None if keyed_by_row_index(table) else plain_header(feed, table)
-                if columns is not None:
-                    raw.append(table)
-                    self._thread.copy_file(feed, table, columns)
-            for table in raw:
-                self._thread.attach(table)
-            self._raw = {table.name for table in raw}
+            self._start_raw_copies(connection.engine, feed)
+
+    def _start_raw_copies(self, engine: Engine, feed: Path) -> None:
+        # The largest file first, and every copy before any index is built, so the server
+        # is never idle waiting for the validator.
+        sizes = {table.name: member_size(feed, table.file_name) for table in TABLES}
+        raw: list[GtfsTable] = []
+        for table in sorted(TABLES, key=lambda t: -sizes[t.name]):
+            columns = None if keyed_by_row_index(table) else plain_header(feed, table)
+            if columns is None:
+                continue
+            self._raw.add(table.name)
+            if not raw and self._staged is None and sizes[table.name] >= self.STAGING_MIN_BYTES:
+                self._staged = StagedCopy(
+                    lambda: _connection_aside(engine), feed, table, self._feed_version_id
+                )
+                self._staged.start(columns)
+                continue
+            raw.append(table)
+            self._thread.copy_file(feed, table, columns)
+        for table in raw:
+            self._thread.attach(table)
 
     def __call__(self, table: GtfsTable, rows: list[tuple[object, ...]]) -> None:
         """Queue ``rows`` of ``table`` for copying (or count them, for a raw copy)."""
@@ -118,18 +136,37 @@ class PostgresCopyWriter(_BaseWriter):
 
     def close(self) -> None:
         """Wait for every copy; check each raw copy read the rows the validator accepted."""
-        copied = self._thread.finish()
+        copied = dict(self._thread.finish())
+        if self._staged is not None:
+            copied[self._staged.table.name] = self._staged.finish()
         for name, count in copied.items():
             accepted = self.row_counts.get(name, 0)
             if count != accepted:
                 raise BulkLoadError(
                     f"PostgreSQL read {count} rows of {name}, the validator accepted {accepted}"
                 )
+        if self._staged is not None:
+            self._staged.attach(self._cursor)
 
     def abort(self, error: BaseException) -> None:
         """Stop the copies and fail the one in progress so the connection can roll back."""
         del error
         self._thread.cancel(self._driver.cancel_safe)  # type: ignore[union-attr]
+        if self._staged is not None:
+            self._staged.cancel()
+
+    def release(self) -> None:
+        """Drop the staged table if the import did not keep it."""
+        if self._staged is not None:
+            self._staged.release()
+
+
+def _connection_aside(engine: Engine) -> Any:
+    """A new psycopg connection with ``engine``'s settings, taken out of its pool for good."""
+    pooled = engine.raw_connection()
+    connection = pooled.dbapi_connection
+    pooled.detach()  # closing the connection closes it, rather than pooling it
+    return connection
 
 
 class SqliteInsertWriter(_BaseWriter):
@@ -158,6 +195,9 @@ class SqliteInsertWriter(_BaseWriter):
 
     def close(self) -> None:
         """Nothing is buffered."""
+
+    def release(self) -> None:
+        """Nothing is staged."""
 
     def abort(self, error: BaseException) -> None:
         """Nothing to undo here; the caller rolls the transaction back."""

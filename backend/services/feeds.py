@@ -23,7 +23,7 @@ from backend.db import Database
 from backend.errors import ConflictError, NotFoundError, ServiceError
 from backend.models import GTFS_TABLES, ActiveFeed, FeedNotice, FeedVersion
 from backend.services.feed_bulk import BulkLoadError
-from backend.services.feed_writers import ProgressCallback, writer_for
+from backend.services.feed_writers import ProgressCallback, RowWriter, writer_for
 from gtfs.notices import Report
 from gtfs.validator import validate_feed
 
@@ -80,34 +80,39 @@ def _load(
     progress: ProgressCallback | None,
     bulk: bool,
 ) -> ImportResult:
-    with database.sessions() as session:
-        version = FeedVersion(status="loaded", row_counts={}, **origin, **_counts(Report()))
-        session.add(version)
-        session.flush()
-        writer = writer_for(session.connection(), version.id, progress, path if bulk else None)
-        try:
-            report = validate_feed(path, today=today, sink=writer)
-            if report.has_errors:
-                writer.abort(FeedDiscardedError())
-            else:
-                writer.close()
-        except BaseException as error:
-            writer.abort(error)
-            raise
-        if report.has_errors:
-            session.rollback()
-            draft = FeedVersion(status="draft", row_counts={}, **origin, **_counts(report))
-            session.add(draft)
+    writer: RowWriter | None = None
+    try:
+        with database.sessions() as session:
+            version = FeedVersion(status="loaded", row_counts={}, **origin, **_counts(Report()))
+            session.add(version)
             session.flush()
-            _add_notices(session, draft.id, report)
+            writer = writer_for(session.connection(), version.id, progress, path if bulk else None)
+            try:
+                report = validate_feed(path, today=today, sink=writer)
+                if report.has_errors:
+                    writer.abort(FeedDiscardedError())
+                else:
+                    writer.close()
+            except BaseException as error:
+                writer.abort(error)
+                raise
+            if report.has_errors:
+                session.rollback()
+                draft = FeedVersion(status="draft", row_counts={}, **origin, **_counts(report))
+                session.add(draft)
+                session.flush()
+                _add_notices(session, draft.id, report)
+                session.commit()
+                return ImportResult(draft, report, published=False)
+            _record_report(session, version, report, writer.row_counts)
+            version.feed_label = _feed_label(session, version.id)
+            if publish:
+                _activate(session, version, now)
             session.commit()
-            return ImportResult(draft, report, published=False)
-        _record_report(session, version, report, writer.row_counts)
-        version.feed_label = _feed_label(session, version.id)
-        if publish:
-            _activate(session, version, now)
-        session.commit()
-        return ImportResult(version, report, publish)
+            return ImportResult(version, report, publish)
+    finally:
+        if writer is not None:
+            writer.release()
 
 
 class FeedDiscardedError(Exception):
