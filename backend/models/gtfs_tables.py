@@ -5,11 +5,12 @@ partitioned by feed version: an import fills a fresh partition without indexes a
 when full, which builds its indexes in one sorted pass instead of row by row. Identifiers
 compare bytewise (collation "C") there, as GTFS ids are opaque. Where the GTFS primary key
 consists of required fields it becomes the table's key (after ``feed_version_id``); otherwise
-a ``row_index`` (the row's position in its file) does. Values are typed: times are integer
-seconds since noon minus 12 h, dates are dates, currency amounts keep their exact decimal text.
-The validator guarantees keys and references before rows arrive, so no GTFS-level foreign keys
-are declared in the database; nor is ``feed_version_id`` one, as a version's rows are written
-in the transaction that creates the version (on PostgreSQL, into the version's own partitions).
+a ``row_index`` (the row's position in its file) does; stop_times has none
+(``UNKEYED_TABLES``). Values are typed: times are integer seconds since noon minus 12 h, dates
+are dates, currency amounts keep their exact decimal text. The validator guarantees keys and
+references before rows arrive, so no GTFS-level foreign keys are declared in the database;
+nor is ``feed_version_id`` one, as a version's rows are written in the transaction that
+creates the version (on PostgreSQL, into the version's own partitions).
 """
 
 from __future__ import annotations
@@ -67,9 +68,14 @@ _SQL_TYPES: dict[FieldType, TypeEngine[Any]] = {
 }
 
 EXTRA_INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
-    "stop_times": (("stop_id",),),
+    "stop_times": (("trip_id",), ("stop_id",)),
     "stops": (("parent_station",),),
 }
+
+# Tables stored without a primary key. stop_times is by far the largest table; the validator
+# refuses a feed with a duplicate (trip_id, stop_sequence) before any row is stored, and a
+# plain index on trip_id serves every lookup at half the cost of building the key's index.
+UNKEYED_TABLES = frozenset({"stop_times"})
 
 
 def keyed_by_row_index(table: GtfsTable) -> bool:
@@ -86,8 +92,9 @@ def partition_name(table_name: str, feed_version_id: int) -> str:
 
 def _build(table: GtfsTable) -> Table:
     by_index = keyed_by_row_index(table)
-    key = ("row_index",) if by_index else table.primary_key
-    columns = [Column("feed_version_id", Integer, primary_key=True)]
+    keyed = table.name not in UNKEYED_TABLES
+    key = ("row_index",) if by_index else table.primary_key if keyed else ()
+    columns = [Column("feed_version_id", Integer, primary_key=keyed, nullable=False)]
     if by_index:
         columns.append(Column("row_index", Integer, primary_key=True))
     for field in table.fields:

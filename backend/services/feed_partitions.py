@@ -15,6 +15,9 @@ ANALYZED_COLUMNS = {
 }
 
 
+STATISTICS_TARGET = 10
+
+
 def create_partition(cursor: Any, table_name: str, version: int) -> str:
     """Create the (index-free, detached) partition for ``version``; return its name.
 
@@ -39,8 +42,14 @@ def attach_partition(cursor: Any, table_name: str, version: int) -> None:
 
 
 def analyze_partition(cursor: Any, table_name: str, partition: str) -> None:
-    """Gather the statistics searches rely on, for the tables searches read."""
+    """Gather the statistics searches rely on, for the tables searches read.
+
+    A small sample (3,000 rows) is enough for what searches ask of the planner, equality on
+    ids spread over many distinct values, and costs a tenth of the default one.
+    """
     columns = ANALYZED_COLUMNS.get(table_name)
     if columns:
         listed = ", ".join(f'"{column}"' for column in columns)
+        cursor.execute(f"SET LOCAL default_statistics_target = {STATISTICS_TARGET}")
         cursor.execute(f'ANALYZE "{partition}" ({listed})')
+        cursor.execute("RESET default_statistics_target")

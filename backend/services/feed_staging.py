@@ -154,9 +154,10 @@ class StagedCopy:
 
     def _build_indexes(self, cursor: Any, partition: str) -> None:
         """The indexes the partitioned table has, so that attaching reuses them."""
-        model = GTFS_TABLES[self.table.name]
-        key = ", ".join(f'"{column.name}"' for column in model.primary_key.columns)
-        cursor.execute(f'ALTER TABLE "{partition}" ADD PRIMARY KEY ({key})')
+        key = [column.name for column in GTFS_TABLES[self.table.name].primary_key.columns]
+        if key:
+            listed = ", ".join(f'"{name}"' for name in key)
+            cursor.execute(f'ALTER TABLE "{partition}" ADD PRIMARY KEY ({listed})')
         for fields in EXTRA_INDEXES.get(self.table.name, ()):
             listed = ", ".join(f'"{name}"' for name in fields)
             cursor.execute(f'CREATE INDEX ON "{partition}" ({listed})')
