@@ -26,7 +26,11 @@ from typing import Any
 
 from backend.models.gtfs_tables import EXTRA_INDEXES, GTFS_TABLES, partition_name
 from backend.services.feed_bulk import raw_copy
-from backend.services.feed_partitions import analyze_partition, create_partition
+from backend.services.feed_partitions import (
+    analyze_partition,
+    attach_partition,
+    create_partition,
+)
 from gtfs.schema import Table as GtfsTable
 
 log = logging.getLogger(__name__)
@@ -63,6 +67,11 @@ def sweep_orphans(cursor: Any) -> list[str]:
     return dropped
 
 
+class StagingUnavailableError(Exception):
+    """The second connection could not be opened (say the server's connection limit is
+    reached); nothing was staged, and the file can be copied on the import's connection."""
+
+
 class StagedCopy:
     """One file copied, indexed and committed as an unattached table, on a thread of its own."""
 
@@ -95,6 +104,13 @@ class StagedCopy:
         if self._error is not None:
             raise self._error
         return self.rows
+
+    def copy_here(self, cursor: Any) -> int:
+        """Copy the file on the import's own ``cursor`` instead, and attach it; the rows."""
+        create_partition(cursor, self.table.name, self._version)
+        rows = raw_copy(cursor, self._feed, self.table, self._version, self._columns)
+        attach_partition(cursor, self.table.name, self._version)
+        return rows
 
     def attach(self, cursor: Any) -> None:
         """Attach the staged table on the import's ``cursor`` (its indexes are reused)."""
@@ -135,6 +151,10 @@ class StagedCopy:
     def _run(self) -> None:
         try:
             self._connection = self._connect()
+        except Exception as error:
+            self._error = StagingUnavailableError(f"no second connection: {error}")
+            return
+        try:
             self._stage(self._connection)
         except BaseException as error:
             self._error = error

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,9 +20,11 @@ from sqlalchemy import Connection, Engine
 
 from backend.models.gtfs_tables import GTFS_TABLES, keyed_by_row_index
 from backend.services.feed_bulk import BulkLoadError, CopyThread, member_size, plain_header
-from backend.services.feed_staging import StagedCopy
+from backend.services.feed_staging import StagedCopy, StagingUnavailableError
 from gtfs.schema import TABLES
 from gtfs.schema import Table as GtfsTable
+
+log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str, int], None]
 
@@ -137,16 +140,22 @@ class PostgresCopyWriter(_BaseWriter):
     def close(self) -> None:
         """Wait for every copy; check each raw copy read the rows the validator accepted."""
         copied = dict(self._thread.finish())
-        if self._staged is not None:
-            copied[self._staged.table.name] = self._staged.finish()
+        staged, attach_staged = self._staged, self._staged is not None
+        if staged is not None:
+            try:
+                copied[staged.table.name] = staged.finish()
+            except StagingUnavailableError as error:
+                log.warning("%s; copying %s on the import's connection", error, staged.name)
+                copied[staged.table.name] = staged.copy_here(self._cursor)
+                attach_staged = False
         for name, count in copied.items():
             accepted = self.row_counts.get(name, 0)
             if count != accepted:
                 raise BulkLoadError(
                     f"PostgreSQL read {count} rows of {name}, the validator accepted {accepted}"
                 )
-        if self._staged is not None:
-            self._staged.attach(self._cursor)
+        if staged is not None and attach_staged:
+            staged.attach(self._cursor)
 
     def abort(self, error: BaseException) -> None:
         """Stop the copies and fail the one in progress so the connection can roll back."""

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 from backend.db import Database
 from backend.models import GTFS_TABLES
-from backend.services import feeds
+from backend.services import feed_writers, feeds
 from backend.services.feed_staging import STAGING_LOCK
 from backend.services.feed_writers import PostgresCopyWriter
 from tests.harness.feeds import ROOT, SAMPLE_FEED, ZAKROCZYM_FEED, sample_feed_copy
@@ -179,4 +179,33 @@ def test_a_killed_import_leaves_only_an_orphan_the_next_import_drops(
     with postgres_database.sessions() as session:
         assert session.scalar(select(func.count()).select_from(GTFS_TABLES["trips"])) == 0
     assert load(postgres_database, ZAKROCZYM_FEED).version.status == "loaded"
+    assert loose_tables(admin) == []
+
+
+@pytest.mark.usefixtures("staging_everything")
+def test_without_a_second_connection_the_file_is_copied_on_the_imports_own(
+    postgres_database: Database,
+    admin: psycopg.Connection,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def refused(engine: object) -> object:
+        # What psycopg raises when the server is at its connection limit.
+        raise psycopg.OperationalError("FATAL:  sorry, too many clients already")
+
+    monkeypatch.setattr(feed_writers, "_connection_aside", refused)
+    result = load(postgres_database, ZAKROCZYM_FEED)
+    assert result.version.status == "loaded"
+    assert "no second connection" in caplog.text
+    assert "bulk copy refused" not in caplog.text
+    partition = f"gtfs_shapes_v{result.version.id}"
+    assert indexes_of(admin, partition) == indexes_of(admin, "gtfs_shapes")
+    table = GTFS_TABLES["shapes"]
+    with postgres_database.sessions() as session:
+        stored = session.scalar(
+            select(func.count())
+            .select_from(table)
+            .where(table.c.feed_version_id == result.version.id)
+        )
+    assert stored == result.version.row_counts["shapes"] > 0
     assert loose_tables(admin) == []
