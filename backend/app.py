@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from flask import Flask
 
 from backend import db, schema
 from backend.api import init_api
+from backend.jobs import inventory_for
 from backend.logs import configure_logging
 from backend.services.version_facts import VersionFactsCache
 from backend.settings import Settings, load_settings
@@ -24,5 +27,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.extensions["faregate.schema_heads"] = schema.head_revisions()
     app.extensions["faregate.version_facts"] = VersionFactsCache()
+    inventory = inventory_for(settings, app.extensions["faregate.database"])
+    app.extensions["faregate.inventory"] = dataclasses.replace(
+        inventory, facts=app.extensions["faregate.version_facts"]
+    )
     init_api(app)
     return app

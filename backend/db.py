@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+WRITER_OPTION = "faregate_writer"
 _EXTENSION = "faregate.database"
 
 
@@ -27,22 +28,36 @@ def normalize_url(url: str) -> URL:
     return parsed
 
 
-def make_engine(url: str, *, connect_timeout_s: int = 5) -> Engine:
-    """Create an engine for ``url`` with the per-backend settings Faregate relies on."""
+def make_engine(url: str, *, connect_timeout_s: int = 5, pool_size: int = 5) -> Engine:
+    """Create an engine for ``url`` with the per-backend settings Faregate relies on.
+
+    ``pool_size`` connections are kept open per process, and as many again may be opened
+    under load.
+    """
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed)
     connect_args: dict[str, Any] = {}
     if parsed.get_backend_name() == "postgresql":
         connect_args["connect_timeout"] = connect_timeout_s
-    return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+    return create_engine(
+        parsed,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        connect_args=connect_args,
+    )
 
 
 def _sqlite_engine(url: URL) -> Engine:
     database = url.database
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    # The driver's own transaction handling is switched off so that SQLAlchemy's BEGIN is the
+    # one that counts: plain for readers, IMMEDIATE (the write lock at once) for writers.
+    engine = create_engine(
+        url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "isolation_level": None}
+    )
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
@@ -52,15 +67,26 @@ def _sqlite_engine(url: URL) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(WRITER_OPTION, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
     return engine
 
 
 class Database:
     """One engine and its session factory, owned by an application or a CLI command."""
 
-    def __init__(self, url: str, *, connect_timeout_s: int = 5) -> None:
-        self.engine = make_engine(url, connect_timeout_s=connect_timeout_s)
+    def __init__(self, url: str, *, connect_timeout_s: int = 5, pool_size: int = 5) -> None:
+        self.engine = make_engine(url, connect_timeout_s=connect_timeout_s, pool_size=pool_size)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Sessions for transactions that must not interleave with other writers: on SQLite
+        # they take the database's write lock when they begin; PostgreSQL relies on its own
+        # constraints and row locks instead.
+        self.writer_sessions = sessionmaker(
+            self.engine.execution_options(**{WRITER_OPTION: True}), expire_on_commit=False
+        )
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -37,6 +37,9 @@ class Settings:
     log_format: str = "text"
     db_connect_timeout_s: int = 5
     feed_upload_max_mb: int = 200
+    seatmap_dir: str = "config/seatmaps"
+    hold_minutes: int = 10
+    lock_timeout_ms: int = 2000
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with ``changes`` applied and checked."""
@@ -55,6 +58,15 @@ SETTINGS_HELP: dict[str, str] = {
     "log_format": "text (one readable line per record) or json (one JSON object per line).",
     "db_connect_timeout_s": "Seconds to wait for a PostgreSQL connection before giving up.",
     "feed_upload_max_mb": "Largest GTFS zip accepted by POST /api/v1/feeds, in MiB.",
+    "seatmap_dir": (
+        "Folder of seat map files (*.toml), each assigned to routes, trips or as the default; "
+        "trips with no seat map cannot be reserved."
+    ),
+    "hold_minutes": "How long a hold keeps its seats before it expires, in minutes.",
+    "lock_timeout_ms": (
+        "Longest wait for a row lock while holding or booking seats, in milliseconds; past it "
+        "the request fails with 503 busy_try_again instead of queueing."
+    ),
 }
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -136,6 +148,10 @@ def _checked(settings: Settings) -> Settings:
         raise SettingsError("feed_upload_max_mb must be at least 1")
     if settings.db_connect_timeout_s < 1:
         raise SettingsError("db_connect_timeout_s must be at least 1")
+    if settings.hold_minutes < 1:
+        raise SettingsError("hold_minutes must be at least 1")
+    if settings.lock_timeout_ms < 1:
+        raise SettingsError("lock_timeout_ms must be at least 1")
     if not settings.database_url:
         raise SettingsError("database_url must not be empty")
     return dataclasses.replace(settings, log_level=level)

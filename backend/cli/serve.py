@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 import click
@@ -14,11 +16,28 @@ from backend.settings import Settings
 
 
 class GunicornServer(BaseApplication):
-    """gunicorn running ``create_app(settings)`` in each worker."""
+    """gunicorn running ``create_app(settings)`` in each worker, and a job runner beside it."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, jobs: bool = True) -> None:
         self._settings = settings
+        self._jobs = jobs
+        self._runner: subprocess.Popen[bytes] | None = None
         super().__init__()
+
+    def _start_jobs(self, _arbiter: object) -> None:
+        # A process of its own: the web workers never run jobs, and the master forks no
+        # threads into them.
+        if self._jobs and self._runner is None:
+            self._runner = subprocess.Popen([sys.executable, "-m", "backend", "jobs"])
+
+    def _stop_jobs(self, _arbiter: object) -> None:
+        if self._runner is not None:
+            self._runner.terminate()
+            try:
+                self._runner.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._runner.kill()
+            self._runner = None
 
     def load_config(self) -> None:
         """Apply Faregate's settings to gunicorn."""
@@ -29,6 +48,8 @@ class GunicornServer(BaseApplication):
             "errorlog": "-",
             "loglevel": self._settings.log_level.lower(),
             "graceful_timeout": 10,
+            "when_ready": self._start_jobs,
+            "on_exit": self._stop_jobs,
         }
         if "control_socket_disable" in self.cfg.settings:
             # Faregate does not use gunicorn's control socket; one shared path per user
@@ -45,8 +66,14 @@ class GunicornServer(BaseApplication):
 @click.command("serve")
 @click.option("--bind", help="host:port to listen on (default: the bind setting).")
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes.")
+@click.option(
+    "--jobs/--no-jobs",
+    default=True,
+    show_default=True,
+    help="Also run the job runner (`faregate jobs`) beside the server.",
+)
 @pass_context
-def serve(ctx: CliContext, bind: str | None, workers: int | None) -> None:
+def serve(ctx: CliContext, bind: str | None, workers: int | None, jobs: bool) -> None:
     """Serve the API and pages with gunicorn."""
     changes: dict[str, Any] = {}
     if bind:
@@ -55,4 +82,4 @@ def serve(ctx: CliContext, bind: str | None, workers: int | None) -> None:
         changes["workers"] = workers
     settings = ctx.settings.replace(**changes)
     click.echo(f"serving on http://{settings.bind}", err=True)
-    GunicornServer(settings).run()
+    GunicornServer(settings, jobs=jobs).run()

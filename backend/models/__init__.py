@@ -3,6 +3,16 @@
 from backend.models.base import Base
 from backend.models.feeds import ActiveFeed, FeedNotice, FeedVersion
 from backend.models.gtfs_tables import GTFS_TABLES
+from backend.models.reservations import (
+    Booking,
+    BookingPassenger,
+    Hold,
+    IdempotencyRecord,
+    LegCapacity,
+    PlaceClaim,
+    SeatClaim,
+    TripInventory,
+)
 from backend.models.staff import ApiToken, StaffUser
 
 __all__ = [
@@ -10,7 +20,15 @@ __all__ = [
     "ActiveFeed",
     "ApiToken",
     "Base",
+    "Booking",
+    "BookingPassenger",
     "FeedNotice",
     "FeedVersion",
+    "Hold",
+    "IdempotencyRecord",
+    "LegCapacity",
+    "PlaceClaim",
+    "SeatClaim",
     "StaffUser",
+    "TripInventory",
 ]

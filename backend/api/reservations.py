@@ -1,0 +1,170 @@
+"""Seat availability, holds and bookings.
+
+``POST /holds`` and ``POST /bookings`` honour an ``Idempotency-Key`` header: the same key with
+the same body gives back the first response, with another body 422 ``idempotency_key_reused``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from flask import Response, current_app, jsonify, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from backend import db
+from backend.api.reservation_schemas import (
+    AvailabilityArgsSchema,
+    AvailabilitySchema,
+    BookingLookupSchema,
+    BookingRequestSchema,
+    BookingSchema,
+    HoldRequestSchema,
+    HoldSchema,
+)
+from backend.clock import utc_now
+from backend.errors import ServiceError
+from backend.services import reservations
+from backend.services.reservations import HoldRequest, IdempotencyKey, Inventory, Outcome, Passenger
+
+blp = Blueprint(
+    "reservations", __name__, url_prefix="/api/v1", description="Seats, holds and bookings"
+)
+
+IDEMPOTENCY_HEADER = {
+    "Idempotency-Key": {
+        "description": "Any unique text (at most 255 characters); a retry with the same key "
+        "and body gets the first response again.",
+        "schema": {"type": "string", "maxLength": 255},
+        "required": False,
+    }
+}
+
+
+def _inventory() -> Inventory:
+    inventory: Inventory = current_app.extensions["faregate.inventory"]
+    return inventory
+
+
+def _idempotency_key(scope: str, body: dict[str, Any]) -> IdempotencyKey | None:
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not key or len(key) > 255:
+        raise ServiceError("invalid_idempotency_key", "Idempotency-Key must be 1 to 255 characters")
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+    return IdempotencyKey(scope, key, digest)
+
+
+def _respond(outcome: Outcome) -> Response:
+    response = jsonify(outcome.body)
+    response.status_code = outcome.status
+    return response
+
+
+@blp.route("/trips/<path:trip_instance>/availability")
+class Availability(MethodView):
+    """Free seats and places of a trip instance."""
+
+    @blp.arguments(AvailabilityArgsSchema, location="query")
+    @blp.response(200, AvailabilitySchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args: dict[str, Any], trip_instance: str) -> dict[str, Any]:
+        """Count free places per class between two stops, and show the seat map."""
+        return reservations.availability(
+            db.session(),
+            _inventory(),
+            trip_instance,
+            from_stop=args["from_stop"],
+            to_stop=args["to_stop"],
+            now=utc_now(),
+        )
+
+
+@blp.route("/holds")
+class Holds(MethodView):
+    """Holds on seats and places."""
+
+    @blp.arguments(HoldRequestSchema)
+    @blp.response(201, HoldSchema)
+    @blp.doc(parameters=[{"in": "header", "name": n, **v} for n, v in IDEMPOTENCY_HEADER.items()])
+    def post(self, body: dict[str, Any]) -> Response:
+        """Hold seats (picked, or assigned for a party) or places on a leg range."""
+        key = _idempotency_key("POST /api/v1/holds", body)
+        hold = HoldRequest(
+            trip_instance=body["trip_instance"],
+            from_stop=body["from_stop"],
+            to_stop=body["to_stop"],
+            seats=tuple(body["seats"]),
+            party=body["party"],
+            seat_class=body["seat_class"],
+            together=body["together"],
+            position=body["position"],
+            accessible=body["accessible"],
+            bikes=body["bikes"],
+        )
+        return _respond(reservations.create_hold(_inventory(), hold, utc_now(), key))
+
+
+@blp.route("/holds/<hold_id>")
+class HoldById(MethodView):
+    """One hold."""
+
+    @blp.response(200, HoldSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, hold_id: str) -> dict[str, Any]:
+        """Show a hold and its state."""
+        return reservations.get_hold(db.session(), hold_id, utc_now())
+
+    @blp.response(200, HoldSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def delete(self, hold_id: str) -> dict[str, Any]:
+        """Let the hold's seats go."""
+        return reservations.release_hold(_inventory(), hold_id, utc_now())
+
+
+@blp.route("/bookings")
+class Bookings(MethodView):
+    """Bookings."""
+
+    @blp.arguments(BookingRequestSchema)
+    @blp.response(201, BookingSchema)
+    @blp.doc(parameters=[{"in": "header", "name": n, **v} for n, v in IDEMPOTENCY_HEADER.items()])
+    def post(self, body: dict[str, Any]) -> Response:
+        """Confirm a live hold as a booking (410 ``hold_expired`` if it ran out)."""
+        key = _idempotency_key("POST /api/v1/bookings", body)
+        outcome = reservations.confirm(
+            _inventory(),
+            body["hold_id"],
+            passengers=[Passenger(p["name"]) for p in body["passengers"]],
+            email=body["contact_email"],
+            now=utc_now(),
+            key=key,
+        )
+        return _respond(outcome)
+
+
+@blp.route("/bookings/<reference>")
+class BookingByReference(MethodView):
+    """One booking, unlocked by its reference and contact email."""
+
+    @blp.arguments(BookingLookupSchema, location="query")
+    @blp.response(200, BookingSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, args: dict[str, Any], reference: str) -> dict[str, Any]:
+        """Show a booking."""
+        return reservations.get_booking(db.session(), reference, args["email"])
+
+
+@blp.route("/bookings/<reference>/cancel")
+class BookingCancel(MethodView):
+    """Cancelling a booking."""
+
+    @blp.arguments(BookingLookupSchema)
+    @blp.response(200, BookingSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def post(self, args: dict[str, Any], reference: str) -> dict[str, Any]:
+        """Cancel a booking and free its seats (again: no change)."""
+        return reservations.cancel_booking(_inventory(), reference, args["email"], utc_now())

@@ -1,0 +1,78 @@
+"""Periodic jobs, run by APScheduler in the job runner process (``faregate jobs``).
+
+The web workers never run jobs: ``faregate serve`` starts one job runner beside gunicorn, and
+a deployment may run it as a service of its own. Jobs:
+
+- ``sweep_expired_holds`` (every ``SWEEP_INTERVAL_S``): ends holds past their expiry and frees
+  what they held. Readers already ignore expired claims, so this is housekeeping: it keeps
+  the claim tables small and gives unassigned places back to their legs.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from backend.clock import utc_now
+from backend.db import Database
+from backend.services.reservations import Inventory, sweep_expired
+from backend.services.trip_lookup import TripStopsCache
+from backend.services.version_facts import VersionFactsCache
+from backend.settings import Settings
+from inventory.seatmaps import load_seat_maps
+
+log = logging.getLogger(__name__)
+
+SWEEP_INTERVAL_S = 60
+
+
+def inventory_for(settings: Settings, database: Database) -> Inventory:
+    """The reservation services' context for ``settings``."""
+    return Inventory(
+        database=database,
+        seat_maps=load_seat_maps(Path(settings.seatmap_dir)),
+        facts=VersionFactsCache(),
+        trips=TripStopsCache(),
+        hold_duration=timedelta(minutes=settings.hold_minutes),
+        lock_timeout_ms=settings.lock_timeout_ms,
+    )
+
+
+def sweep_expired_holds(inventory: Inventory) -> int:
+    """End the holds that have expired; how many."""
+    ended = sweep_expired(inventory, utc_now())
+    if ended:
+        log.info("ended %d expired hold(s)", ended)
+    return ended
+
+
+def add_jobs(scheduler: BaseScheduler, inventory: Inventory) -> None:
+    """Register every periodic job on ``scheduler``."""
+    scheduler.add_job(
+        sweep_expired_holds,
+        "interval",
+        seconds=SWEEP_INTERVAL_S,
+        args=[inventory],
+        id="sweep_expired_holds",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=utc_now(),
+    )
+
+
+def run_jobs(settings: Settings) -> None:
+    """Run the scheduler in the foreground until interrupted."""
+    database = Database(settings.database_url, connect_timeout_s=settings.db_connect_timeout_s)
+    scheduler = BlockingScheduler(timezone="UTC")
+    add_jobs(scheduler, inventory_for(settings, database))
+    log.info("job runner started: %s", ", ".join(job.id for job in scheduler.get_jobs()))
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        database.dispose()

@@ -1,0 +1,823 @@
+"""Holds and bookings of seats and places on trip instances, safe under a rush.
+
+A hold takes seats (chosen by the traveler or assigned by ``inventory.assignment``) or
+unassigned places of a class on a leg range [board, alight) of a trip instance, until it
+expires; confirming it makes a booking. Every write runs in a writer transaction
+(``Database.writer_sessions``) and leaves the last word to the database: an exclusion
+constraint (PostgreSQL) or trigger (SQLite) refuses a seat claim overlapping another, and a
+CHECK refuses a leg's places beyond its capacity, whatever the application believed when it
+read. Lock waits are bounded by ``lock_timeout``; a request that loses a race gets 409 with a
+code, one that cannot get its locks in time 503 ``busy_try_again``, never a 500.
+
+Expired holds free their seats for readers at once: every read counts only claims whose expiry
+is still ahead. Writers delete the expired claims of the trip instance they touch before they
+claim, and ``sweep_expired`` (a scheduled job) ends the rest.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import and_, delete, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from backend.db import Database
+from backend.errors import ConflictError, NotFoundError, ServiceError
+from backend.models import (
+    Booking,
+    BookingPassenger,
+    Hold,
+    IdempotencyRecord,
+    LegCapacity,
+    PlaceClaim,
+    SeatClaim,
+    TripInventory,
+)
+from backend.services import trip_lookup
+from backend.services.trip_lookup import ResolvedInstance, TripStopsCache
+from backend.services.version_facts import VersionFactsCache
+from inventory.assignment import SeatRequest, assign_seats, validate_explicit
+from inventory.availability import free_seats, unassigned_free
+from inventory.errors import InventoryError
+from inventory.legs import LegRange, leg_range_between
+from inventory.seatmaps import SeatMap, SeatMapCatalog
+
+T = TypeVar("T")
+
+AUTO_ASSIGN_ATTEMPTS = 3  # an auto-assigned hold that loses a race re-reads and tries again
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+REFERENCE_LENGTH = 8
+
+_INVENTORY_STATUS = {
+    "seat_taken": 409,
+    "sold_out": 409,
+    "invalid_leg_range": 400,
+    "unknown_seat": 400,
+    "duplicate_seat": 400,
+    "invalid_party": 400,
+    "class_mismatch": 400,
+    "invalid_seat_map": 500,
+}
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """What the reservation services need from the application."""
+
+    database: Database
+    seat_maps: SeatMapCatalog
+    facts: VersionFactsCache
+    trips: TripStopsCache
+    hold_duration: timedelta
+    lock_timeout_ms: int
+
+
+@dataclass(frozen=True)
+class HoldRequest:
+    """What a traveler asks to hold."""
+
+    trip_instance: str
+    from_stop: str
+    to_stop: str
+    seats: tuple[str, ...] = ()
+    party: int | None = None
+    seat_class: str | None = None
+    together: bool = True
+    position: str | None = None
+    accessible: int = 0
+    bikes: int = 0
+
+
+@dataclass(frozen=True)
+class Passenger:
+    """One traveler named when a hold is confirmed."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    """An ``Idempotency-Key`` header, scoped to one operation, with a digest of the body."""
+
+    scope: str
+    key: str
+    request_hash: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A response to give: status code and JSON body (as stored for idempotent replays)."""
+
+    status: int
+    body: dict[str, Any]
+
+
+def inventory_error(error: InventoryError) -> ServiceError:
+    """The service error for a refusal of the inventory domain."""
+    return ServiceError(error.code, error.message, status=_INVENTORY_STATUS.get(error.code, 400))
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def _resolve(session: Session, inventory: Inventory, trip_instance: str) -> ResolvedInstance:
+    version = trip_lookup.require_active_version(session)
+    facts = inventory.facts.get(session, version)
+    return trip_lookup.resolve(session, facts, inventory.trips, trip_instance)
+
+
+def _seat_map(inventory: Inventory, resolved: ResolvedInstance) -> SeatMap:
+    seat_map = inventory.seat_maps.for_trip(resolved.trip.trip_id, resolved.trip.route_id)
+    if seat_map is None:
+        raise ConflictError(
+            "not_reservable", f"trip {resolved.trip.trip_id} has no seat map; it cannot be held"
+        )
+    return seat_map
+
+
+def _legs(resolved: ResolvedInstance, from_stop: str, to_stop: str) -> LegRange:
+    try:
+        return leg_range_between(resolved.trip.stop_ids, from_stop, to_stop)
+    except InventoryError as error:
+        raise inventory_error(error) from error
+
+
+def _live(column: Any, now: datetime) -> Any:
+    return or_(column.is_(None), column > now)
+
+
+def _taken(session: Session, trip_instance: str, now: datetime) -> dict[str, list[LegRange]]:
+    taken: dict[str, list[LegRange]] = defaultdict(list)
+    rows = session.execute(
+        select(SeatClaim.seat, SeatClaim.board, SeatClaim.alight).where(
+            SeatClaim.trip_instance == trip_instance, _live(SeatClaim.expires_at, now)
+        )
+    )
+    for seat, board, alight in rows:
+        taken[seat].append(LegRange(board, alight))
+    return taken
+
+
+def _place_claims(
+    session: Session, trip_instance: str, now: datetime
+) -> dict[str, list[tuple[LegRange, int]]]:
+    claims: dict[str, list[tuple[LegRange, int]]] = defaultdict(list)
+    rows = session.execute(
+        select(PlaceClaim.seat_class, PlaceClaim.board, PlaceClaim.alight, PlaceClaim.places).where(
+            PlaceClaim.trip_instance == trip_instance, _live(PlaceClaim.expires_at, now)
+        )
+    )
+    for seat_class, board, alight, places in rows:
+        claims[seat_class].append((LegRange(board, alight), places))
+    return claims
+
+
+def availability(
+    session: Session,
+    inventory: Inventory,
+    trip_instance: str,
+    *,
+    from_stop: str,
+    to_stop: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """Free places per class and the seat map with each seat free or taken on the legs."""
+    resolved = _resolve(session, inventory, trip_instance)
+    seat_map = _seat_map(inventory, resolved)
+    legs = _legs(resolved, from_stop, to_stop)
+    taken = _taken(session, resolved.key, now)
+    free = {seat.label for seat in free_seats(seat_map, taken, legs)}
+    claims = _place_claims(session, resolved.key, now)
+    classes: dict[str, dict[str, int]] = {}
+    for seat in seat_map.seats:
+        entry = classes.setdefault(seat.seat_class, {"seats": 0, "places": 0})
+        entry["seats"] += seat.label in free
+    for seat_class, capacity in seat_map.unassigned.items():
+        entry = classes.setdefault(seat_class, {"seats": 0, "places": 0})
+        entry["places"] += unassigned_free(capacity, claims.get(seat_class, []), legs)
+    return {
+        "trip_instance": resolved.key,
+        "from": from_stop,
+        "to": to_stop,
+        "board": legs.board,
+        "alight": legs.alight,
+        "seat_map": seat_map.name,
+        "classes": [
+            {"seat_class": name, "free": counts["seats"] + counts["places"], **counts}
+            for name, counts in sorted(classes.items())
+        ],
+        "seats": [
+            {
+                "label": seat.label,
+                "row": seat.row,
+                "column": seat.column,
+                "deck": seat.deck,
+                "seat_class": seat.seat_class,
+                "attributes": sorted(seat.attributes),
+                "free": seat.label in free,
+            }
+            for seat in seat_map.seats
+        ],
+    }
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+@contextmanager
+def _writer(inventory: Inventory) -> Iterator[Session]:
+    """A writer transaction with bounded lock waits; database refusals become 409/503."""
+    with inventory.database.writer_sessions() as session:
+        try:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text(f"SET LOCAL lock_timeout = {int(inventory.lock_timeout_ms)}"))
+            yield session
+        except (IntegrityError, OperationalError, DBAPIError) as error:
+            session.rollback()
+            raise _database_refusal(error) from error
+
+
+class _RetryError(Exception):
+    """An auto-assigned hold lost a race for its seats; read again and retry."""
+
+
+def _database_refusal(error: DBAPIError) -> ServiceError:
+    state = getattr(error.orig, "sqlstate", None) or ""
+    text_ = str(error.orig)
+    if state == "23P01" or "overlaps another claim" in text_:
+        return ConflictError("seat_taken", "a seat was taken by another traveler meanwhile")
+    if state == "23514" or "within_capacity" in text_:
+        return ConflictError("sold_out", "not enough places left on these legs")
+    if state in ("55P03", "40P01", "40001") or "database is locked" in text_:
+        return ServiceError("busy_try_again", "too many travelers at once; try again", status=503)
+    if state == "23505" and "idempotency_record" in text_:
+        return _IdempotencyRaceError("idempotency_in_flight", "the same request is in progress")
+    raise error
+
+
+class _IdempotencyRaceError(ServiceError):
+    """Two requests with one Idempotency-Key ran at once; the loser replays the winner."""
+
+    status = 409
+
+
+def _retrying(action: Callable[[], T], attempts: int) -> T:
+    for attempt in range(attempts):
+        try:
+            return action()
+        except _RetryError:
+            if attempt == attempts - 1:
+                raise ConflictError(
+                    "seat_taken", "the seats kept being taken by other travelers; try again"
+                ) from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _replay(session: Session, key: IdempotencyKey | None) -> Outcome | None:
+    if key is None:
+        return None
+    record = session.get(IdempotencyRecord, (key.scope, key.key))
+    if record is None:
+        return None
+    if record.request_hash != key.request_hash:
+        raise ServiceError(
+            "idempotency_key_reused",
+            "this Idempotency-Key was used with a different request",
+            status=422,
+        )
+    return Outcome(record.status_code, record.body)
+
+
+def _with_idempotency(
+    inventory: Inventory,
+    key: IdempotencyKey | None,
+    run: Callable[[Session], Outcome],
+    now: datetime,
+) -> Outcome:
+    """Run ``run`` in a writer transaction, once per idempotency key; replay otherwise."""
+
+    def once() -> Outcome:
+        with _writer(inventory) as session:
+            replay = _replay(session, key)
+            if replay is not None:
+                return replay
+            if key is not None:
+                # Claim the key first: a concurrent twin waits here, then replays this one.
+                record = IdempotencyRecord(
+                    scope=key.scope,
+                    key=key.key,
+                    request_hash=key.request_hash,
+                    status_code=0,
+                    body={},
+                    created_at=now,
+                )
+                session.add(record)
+                session.flush()
+            outcome = run(session)
+            if key is not None:
+                record.status_code = outcome.status
+                record.body = outcome.body
+            session.commit()
+            return outcome
+
+    try:
+        return once()
+    except _IdempotencyRaceError:
+        return once()
+
+
+def _open_inventory(
+    session: Session, resolved: ResolvedInstance, seat_map: SeatMap, now: datetime
+) -> None:
+    """Create the trip instance's inventory row and capacity rows if they are new."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(
+        insert(TripInventory)
+        .values(
+            trip_instance=resolved.key,
+            feed_version_id=resolved.trip.version,
+            trip_id=resolved.trip.trip_id,
+            service_date=resolved.instance.service_date,
+            route_id=resolved.trip.route_id,
+            seat_map=seat_map.name,
+            stop_ids=list(resolved.trip.stop_ids),
+            created_at=now,
+        )
+        .on_conflict_do_nothing()
+    )
+    legs = len(resolved.trip.stop_ids) - 1
+    rows = [
+        {
+            "trip_instance": resolved.key,
+            "seat_class": seat_class,
+            "leg": leg,
+            "capacity": capacity,
+            "used": 0,
+        }
+        for seat_class, capacity in sorted(seat_map.unassigned.items())
+        for leg in range(legs)
+    ]
+    if rows:
+        session.execute(insert(LegCapacity).values(rows).on_conflict_do_nothing())
+
+
+def _expire_seat_claims(session: Session, trip_instance: str, now: datetime) -> None:
+    """Delete the trip instance's expired seat claims and end their holds."""
+    expired = session.scalars(
+        delete(SeatClaim)
+        .where(SeatClaim.trip_instance == trip_instance, SeatClaim.expires_at <= now)
+        .returning(SeatClaim.hold_id)
+    ).all()
+    if expired:
+        session.execute(
+            update(Hold)
+            .where(Hold.id.in_(set(expired)), Hold.status == "held")
+            .values(status="expired", ended_at=now)
+        )
+
+
+def _lock_legs(session: Session, trip_instance: str, seat_class: str) -> dict[int, LegCapacity]:
+    """Lock every leg row of a class, in leg order (the same order in every transaction)."""
+    rows = session.scalars(
+        select(LegCapacity)
+        .where(LegCapacity.trip_instance == trip_instance, LegCapacity.seat_class == seat_class)
+        .order_by(LegCapacity.leg)
+        .with_for_update()
+    ).all()
+    return {row.leg: row for row in rows}
+
+
+def _give_back(legs: dict[int, LegCapacity], claim: PlaceClaim) -> None:
+    for leg in range(claim.board, claim.alight):
+        legs[leg].used -= claim.places
+
+
+def _expire_place_claims(
+    session: Session,
+    legs: dict[int, LegCapacity],
+    *,
+    trip_instance: str,
+    seat_class: str,
+    now: datetime,
+) -> None:
+    expired = session.scalars(
+        select(PlaceClaim).where(
+            PlaceClaim.trip_instance == trip_instance,
+            PlaceClaim.seat_class == seat_class,
+            PlaceClaim.expires_at <= now,
+        )
+    ).all()
+    for claim in expired:
+        _give_back(legs, claim)
+        session.delete(claim)
+    if expired:
+        session.execute(
+            update(Hold)
+            .where(Hold.id.in_({claim.hold_id for claim in expired}), Hold.status == "held")
+            .values(status="expired", ended_at=now)
+        )
+
+
+def create_hold(
+    inventory: Inventory, request: HoldRequest, now: datetime, key: IdempotencyKey | None = None
+) -> Outcome:
+    """Hold seats or places; 201 with the hold, or a refusal with a stable code."""
+
+    def run(session: Session) -> Outcome:
+        return _retrying(lambda: _hold_once(session, inventory, request, now), AUTO_ASSIGN_ATTEMPTS)
+
+    return _with_idempotency(inventory, key, run, now)
+
+
+def _hold_once(
+    session: Session, inventory: Inventory, request: HoldRequest, now: datetime
+) -> Outcome:
+    resolved = _resolve(session, inventory, request.trip_instance)
+    seat_map = _seat_map(inventory, resolved)
+    legs = _legs(resolved, request.from_stop, request.to_stop)
+    _open_inventory(session, resolved, seat_map, now)
+    hold = Hold(
+        id=uuid.uuid4().hex,
+        trip_instance=resolved.key,
+        board=legs.board,
+        alight=legs.alight,
+        board_stop_id=request.from_stop,
+        alight_stop_id=request.to_stop,
+        seat_class=request.seat_class,
+        party=len(request.seats) or request.party or 1,
+        status="held",
+        created_at=now,
+        expires_at=now + inventory.hold_duration,
+    )
+    places_class = request.seat_class if request.seat_class in seat_map.unassigned else None
+    if places_class is not None and not request.seats:
+        hold.assignment = "places"
+        session.add(hold)
+        session.flush()
+        _take_places(session, hold, legs, seat_class=places_class, now=now)
+        session.flush()
+        return Outcome(201, hold_body(hold, (), now))
+    seats = _choose_seats(session, resolved, seat_map, legs, request=request, hold=hold, now=now)
+    savepoint = session.begin_nested()
+    try:
+        session.add(hold)
+        session.flush()
+        session.add_all(
+            SeatClaim(
+                hold_id=hold.id,
+                trip_instance=resolved.key,
+                seat=label,
+                board=legs.board,
+                alight=legs.alight,
+                expires_at=hold.expires_at,
+            )
+            for label in seats
+        )
+        session.flush()
+    except (IntegrityError, OperationalError) as error:
+        savepoint.rollback()
+        refusal = _database_refusal(error)
+        if refusal.code == "seat_taken" and hold.assignment != "chosen":
+            raise _RetryError from error
+        raise refusal from error
+    savepoint.commit()
+    return Outcome(201, hold_body(hold, seats, now))
+
+
+def _choose_seats(
+    session: Session,
+    resolved: ResolvedInstance,
+    seat_map: SeatMap,
+    legs: LegRange,
+    *,
+    request: HoldRequest,
+    hold: Hold,
+    now: datetime,
+) -> tuple[str, ...]:
+    _expire_seat_claims(session, resolved.key, now)
+    taken = _taken(session, resolved.key, now)
+    try:
+        if request.seats:
+            validate_explicit(seat_map, taken, list(request.seats), legs)
+            hold.assignment = "chosen"
+            if request.seat_class is None:
+                hold.seat_class = seat_map.seat(request.seats[0]).seat_class
+            return request.seats
+        assignment = assign_seats(
+            seat_map,
+            taken,
+            SeatRequest(
+                party=request.party or 1,
+                legs=legs,
+                seat_class=request.seat_class,
+                together=request.together,
+                position=request.position,
+                accessible=request.accessible,
+                bikes=request.bikes,
+            ),
+            stop_count=len(resolved.trip.stop_ids),
+        )
+    except InventoryError as error:
+        raise inventory_error(error) from error
+    hold.assignment = assignment.method
+    if request.seat_class is None and assignment.seats:
+        hold.seat_class = seat_map.seat(assignment.seats[0]).seat_class
+    return assignment.seats
+
+
+def _take_places(
+    session: Session, hold: Hold, legs: LegRange, *, seat_class: str, now: datetime
+) -> None:
+    trip_instance = hold.trip_instance
+    rows = _lock_legs(session, trip_instance, seat_class)
+    _expire_place_claims(session, rows, trip_instance=trip_instance, seat_class=seat_class, now=now)
+    party = hold.party
+    short = [leg for leg in legs.legs if rows[leg].capacity - rows[leg].used < party]
+    if short:
+        raise ConflictError(
+            "sold_out", f"not enough {seat_class} places left from leg {short[0]} on"
+        )
+    for leg in legs.legs:
+        rows[leg].used += party
+    session.add(
+        PlaceClaim(
+            hold_id=hold.id,
+            trip_instance=trip_instance,
+            seat_class=seat_class,
+            board=legs.board,
+            alight=legs.alight,
+            places=party,
+            expires_at=hold.expires_at,
+        )
+    )
+
+
+def hold_status(hold: Hold, now: datetime) -> str:
+    """A hold's status as of ``now`` (a held hold past its expiry is expired)."""
+    if hold.status == "held" and hold.expires_at <= now:
+        return "expired"
+    return hold.status
+
+
+def hold_body(hold: Hold, seats: Sequence[str], now: datetime) -> dict[str, Any]:
+    """The JSON form of a hold."""
+    return {
+        "id": hold.id,
+        "trip_instance": hold.trip_instance,
+        "from": hold.board_stop_id,
+        "to": hold.alight_stop_id,
+        "board": hold.board,
+        "alight": hold.alight,
+        "status": hold_status(hold, now),
+        "party": hold.party,
+        "seat_class": hold.seat_class,
+        "seats": list(seats),
+        "assignment": hold.assignment,
+        "created_at": hold.created_at.isoformat(),
+        "expires_at": hold.expires_at.isoformat(),
+    }
+
+
+def _hold_seats(session: Session, hold_id: str) -> list[str]:
+    return list(
+        session.scalars(
+            select(SeatClaim.seat).where(SeatClaim.hold_id == hold_id).order_by(SeatClaim.id)
+        )
+    )
+
+
+def get_hold(session: Session, hold_id: str, now: datetime) -> dict[str, Any]:
+    """One hold; 404 ``hold_not_found``."""
+    hold = session.get(Hold, hold_id)
+    if hold is None:
+        raise NotFoundError("hold_not_found", f"no hold {hold_id}")
+    return hold_body(hold, _hold_seats(session, hold_id), now)
+
+
+def _locked_hold(session: Session, hold_id: str) -> Hold:
+    hold = session.get(Hold, hold_id, with_for_update=True)
+    if hold is None:
+        raise NotFoundError("hold_not_found", f"no hold {hold_id}")
+    return hold
+
+
+def _end_claims(session: Session, hold: Hold) -> None:
+    """Delete the hold's claims, giving places back to their legs (locked in leg order)."""
+    session.execute(delete(SeatClaim).where(SeatClaim.hold_id == hold.id))
+    claims = session.scalars(select(PlaceClaim).where(PlaceClaim.hold_id == hold.id)).all()
+    for claim in claims:
+        legs = _lock_legs(session, claim.trip_instance, claim.seat_class)
+        _give_back(legs, claim)
+        session.delete(claim)
+
+
+def release_hold(inventory: Inventory, hold_id: str, now: datetime) -> dict[str, Any]:
+    """Let a hold's seats go (idempotent); 409 ``hold_confirmed`` once it is a booking."""
+    with _writer(inventory) as session:
+        hold = _locked_hold(session, hold_id)
+        if hold.status == "confirmed":
+            raise ConflictError("hold_confirmed", "the hold is a booking; cancel the booking")
+        if hold.status == "held":
+            seats = _hold_seats(session, hold.id)
+            _end_claims(session, hold)
+            hold.status = "expired" if hold.expires_at <= now else "released"
+            hold.ended_at = now
+            body = hold_body(hold, seats, now)
+            session.commit()
+            return body
+        return hold_body(hold, [], now)
+
+
+def confirm(
+    inventory: Inventory,
+    hold_id: str,
+    *,
+    passengers: Sequence[Passenger],
+    email: str,
+    now: datetime,
+    key: IdempotencyKey | None = None,
+) -> Outcome:
+    """Turn a live hold into a booking; 410 ``hold_expired`` when it ran out."""
+
+    def run(session: Session) -> Outcome:
+        hold = _locked_hold(session, hold_id)
+        if hold.status != "held":
+            raise ConflictError(
+                "hold_not_active", f"the hold is {hold_status(hold, now)}, not held"
+            )
+        if hold.expires_at <= now:
+            raise _ExpiredError(hold.id)
+        if len(passengers) != hold.party:
+            raise ServiceError(
+                "passenger_count_mismatch",
+                f"the hold is for {hold.party} traveler(s); {len(passengers)} named",
+            )
+        seats = _hold_seats(session, hold.id)
+        session.execute(
+            update(SeatClaim).where(SeatClaim.hold_id == hold.id).values(expires_at=None)
+        )
+        session.execute(
+            update(PlaceClaim).where(PlaceClaim.hold_id == hold.id).values(expires_at=None)
+        )
+        hold.status = "confirmed"
+        hold.ended_at = now
+        booking = Booking(
+            reference=_new_reference(session),
+            hold_id=hold.id,
+            trip_instance=hold.trip_instance,
+            status="confirmed",
+            contact_email=email,
+            created_at=now,
+        )
+        session.add(booking)
+        session.flush()
+        seat_class = hold.seat_class or ""
+        for position, passenger in enumerate(passengers):
+            session.add(
+                BookingPassenger(
+                    booking_id=booking.id,
+                    position=position,
+                    name=passenger.name,
+                    seat=seats[position] if position < len(seats) else None,
+                    seat_class=seat_class,
+                )
+            )
+        session.flush()
+        return Outcome(201, booking_body(session, booking, hold))
+
+    try:
+        return _with_idempotency(inventory, key, run, now)
+    except _ExpiredError:
+        _expire_hold(inventory, hold_id, now)
+        raise ServiceError(
+            "hold_expired", "the hold expired before it was confirmed; hold again", status=410
+        ) from None
+
+
+class _ExpiredError(Exception):
+    """The hold being confirmed has run out."""
+
+
+def _expire_hold(inventory: Inventory, hold_id: str, now: datetime) -> None:
+    with _writer(inventory) as session:
+        hold = _locked_hold(session, hold_id)
+        if hold.status == "held":
+            _end_claims(session, hold)
+            hold.status = "expired"
+            hold.ended_at = now
+        session.commit()
+
+
+def _new_reference(session: Session) -> str:
+    while True:
+        reference = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+        if session.scalar(select(Booking.id).where(Booking.reference == reference)) is None:
+            return reference
+
+
+def booking_body(session: Session, booking: Booking, hold: Hold) -> dict[str, Any]:
+    """The JSON form of a booking."""
+    passengers = session.scalars(
+        select(BookingPassenger)
+        .where(BookingPassenger.booking_id == booking.id)
+        .order_by(BookingPassenger.position)
+    ).all()
+    return {
+        "reference": booking.reference,
+        "status": booking.status,
+        "trip_instance": booking.trip_instance,
+        "from": hold.board_stop_id,
+        "to": hold.alight_stop_id,
+        "hold_id": hold.id,
+        "contact_email": booking.contact_email,
+        "passengers": [
+            {"name": p.name, "seat": p.seat, "seat_class": p.seat_class} for p in passengers
+        ],
+        "created_at": booking.created_at.isoformat(),
+        "cancelled_at": booking.cancelled_at.isoformat() if booking.cancelled_at else None,
+    }
+
+
+def _booking_for(session: Session, reference: str, email: str, *, lock: bool) -> Booking:
+    query = select(Booking).where(Booking.reference == reference.upper())
+    if lock:
+        query = query.with_for_update()
+    booking = session.scalar(query)
+    if booking is None or booking.contact_email.casefold() != email.casefold():
+        raise NotFoundError("booking_not_found", f"no booking {reference} for that email")
+    return booking
+
+
+def get_booking(session: Session, reference: str, email: str) -> dict[str, Any]:
+    """A booking, shown to whoever knows its reference and contact email."""
+    booking = _booking_for(session, reference, email, lock=False)
+    hold = session.get(Hold, booking.hold_id)
+    assert hold is not None  # noqa: S101 - a booking's hold is never deleted
+    return booking_body(session, booking, hold)
+
+
+def cancel_booking(
+    inventory: Inventory, reference: str, email: str, now: datetime
+) -> dict[str, Any]:
+    """Cancel a booking and free its seats (idempotent)."""
+    with _writer(inventory) as session:
+        booking = _booking_for(session, reference, email, lock=True)
+        hold = _locked_hold(session, booking.hold_id)
+        if booking.status == "confirmed":
+            _end_claims(session, hold)
+            booking.status = "cancelled"
+            booking.cancelled_at = now
+        body = booking_body(session, booking, hold)
+        session.commit()
+        return body
+
+
+def sweep_expired(inventory: Inventory, now: datetime, *, batch: int = 500) -> int:
+    """End holds past their expiry and free what they held; how many were ended."""
+    ended = 0
+    while True:
+        with inventory.database.sessions() as session:
+            due = session.scalars(
+                select(Hold.id)
+                .where(Hold.status == "held", Hold.expires_at <= now)
+                .order_by(Hold.expires_at)
+                .limit(batch)
+            ).all()
+        for hold_id in due:
+            try:
+                _expire_hold(inventory, hold_id, now)
+                ended += 1
+            except ServiceError:
+                continue  # busy: the next sweep takes it
+        if len(due) < batch:
+            return ended
+
+
+def claims_overlapping(
+    session: Session, trip_instance: str, seat: str, legs: LegRange, now: datetime
+) -> int:
+    """How many live claims cover ``seat`` on any leg of ``legs`` (for checks and tests)."""
+    return len(
+        session.scalars(
+            select(SeatClaim.id).where(
+                and_(
+                    SeatClaim.trip_instance == trip_instance,
+                    SeatClaim.seat == seat,
+                    SeatClaim.board < legs.alight,
+                    SeatClaim.alight > legs.board,
+                    _live(SeatClaim.expires_at, now),
+                )
+            )
+        ).all()
+    )

@@ -1,0 +1,124 @@
+"""Resolve a trip instance id against the active timetable: its trip, route and ordered stops.
+
+Inventory is kept per trip instance (``TRIP@YYYY-MM-DD``, or ``…THH:MM:SS`` for one run of a
+frequency-based trip), so every reservation request starts here: the id must name a trip of
+the active feed version that runs on that service date (and, for a frequency run, one of its
+runs). The stops are the trip's stop_times in stop_sequence order; seats are held on leg
+ranges between positions in that list.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from backend.errors import NotFoundError, ServiceError
+from backend.models import GTFS_TABLES
+from backend.services.timetable import require_active_version
+from backend.services.version_facts import VersionFacts
+from inventory.trip_instances import InvalidTripInstanceError, TripInstance
+
+TRIPS = GTFS_TABLES["trips"]
+STOP_TIMES = GTFS_TABLES["stop_times"]
+
+
+@dataclass(frozen=True)
+class TripStops:
+    """A trip of one feed version: its route and its stops in order."""
+
+    version: int
+    trip_id: str
+    route_id: str
+    service_id: str
+    stop_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ResolvedInstance:
+    """A trip instance known to run, with what inventory needs of its trip."""
+
+    instance: TripInstance
+    trip: TripStops
+
+    @property
+    def key(self) -> str:
+        """The instance's id, the key of its inventory."""
+        return str(self.instance)
+
+
+class TripStopsCache:
+    """Trips' stop lists, which never change within a feed version; safe across threads."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self._size = size
+        self._trips: OrderedDict[tuple[int, str], TripStops | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, version: int, trip_id: str) -> TripStops | None:
+        """The trip's stops in ``version``, or None when the version has no such trip."""
+        key = (version, trip_id)
+        with self._lock:
+            if key in self._trips:
+                self._trips.move_to_end(key)
+                return self._trips[key]
+        trip = _load_trip(session, version, trip_id)
+        with self._lock:
+            self._trips[key] = trip
+            while len(self._trips) > self._size:
+                self._trips.popitem(last=False)
+        return trip
+
+
+def parse_instance(text: str) -> TripInstance:
+    """``text`` as a trip instance id; 400 ``invalid_trip_instance`` otherwise."""
+    try:
+        return TripInstance.parse(text)
+    except InvalidTripInstanceError as exc:
+        raise ServiceError(InvalidTripInstanceError.code, str(exc)) from exc
+
+
+def resolve(
+    session: Session, facts: VersionFacts, cache: TripStopsCache, text: str
+) -> ResolvedInstance:
+    """The running trip instance named ``text`` in the active version, else 400/404."""
+    instance = parse_instance(text)
+    version = require_active_version(session)
+    if facts.version != version:  # pragma: no cover - the caller passes the active facts
+        raise ServiceError("stale_timetable", "the timetable changed; try again", status=503)
+    trip = cache.get(session, version, instance.trip_id)
+    if trip is None or len(trip.stop_ids) < 2:
+        raise NotFoundError("trip_not_found", f"no trip {instance.trip_id} in the timetable")
+    if trip.service_id not in facts.running(instance.service_date):
+        raise NotFoundError(
+            "trip_not_running",
+            f"trip {instance.trip_id} does not run on {instance.service_date.isoformat()}",
+        )
+    runs = facts.runs.get(instance.trip_id)
+    starts = {start for _, start in runs} if runs else set()
+    if (instance.run_start is None) != (runs is None) or (
+        instance.run_start is not None and instance.run_start not in starts
+    ):
+        raise NotFoundError(
+            "trip_not_running", f"{text} is not a run of trip {instance.trip_id} on that day"
+        )
+    return ResolvedInstance(instance, trip)
+
+
+def _load_trip(session: Session, version: int, trip_id: str) -> TripStops | None:
+    header = session.execute(
+        select(TRIPS.c.route_id, TRIPS.c.service_id).where(
+            and_(TRIPS.c.feed_version_id == version, TRIPS.c.trip_id == trip_id)
+        )
+    ).first()
+    if header is None:
+        return None
+    stops = session.scalars(
+        select(STOP_TIMES.c.stop_id)
+        .where(and_(STOP_TIMES.c.feed_version_id == version, STOP_TIMES.c.trip_id == trip_id))
+        .order_by(STOP_TIMES.c.stop_sequence)
+    ).all()
+    return TripStops(version, trip_id, header.route_id, header.service_id, tuple(stops))

@@ -1,0 +1,402 @@
+"""Booking rush benchmark: hold + confirm under gunicorn on PostgreSQL, against a floor.
+
+In one run it
+  (a) starts the app under gunicorn (``faregate serve``'s server, 4 sync workers) on a fresh
+      PostgreSQL database holding the bundled sample feed, plus one extra endpoint, the
+      floor: ``POST /bench/floor`` does one trivial INSERT per request in the same stack;
+  (b) fires FLOOR_REQUESTS floor requests from CLIENTS concurrent clients (``floor_rps``);
+  (c) fires ATTEMPTS bookings (a hold with an assigned seat, then its confirmation) from
+      CLIENTS concurrent clients, first all at one hot trip instance (``hot``), then spread
+      over 100 trip instances (``spread``), each with throughput, latency of the pair and
+      refusals by code;
+  (d) counts, with SQL, seat-legs sold twice (``oversold``, which must be 0);
+  (e) times ``inventory.assignment.assign_seats`` for a party of 4 on a 60-seat coach over 20
+      stops with 70 % of seat-legs taken (median of 21 solves, ``assign_ms``).
+The last line printed is one JSON object with the figures.
+
+PostgreSQL: ``FAREGATE_BENCH_PG_URL`` (default: postgres on 127.0.0.1:5432); the benchmark
+creates and drops its own database there. Loopback only; bounded in requests and time.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from flask import Blueprint, Flask
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from backend import db  # noqa: E402
+from backend.app import create_app  # noqa: E402
+from backend.cli.serve import GunicornServer  # noqa: E402
+from backend.db import Database  # noqa: E402
+from backend.schema import upgrade  # noqa: E402
+from backend.services import feeds  # noqa: E402
+from backend.settings import Settings  # noqa: E402
+from inventory.assignment import SeatRequest, assign_seats  # noqa: E402
+from inventory.availability import free_seats  # noqa: E402
+from inventory.legs import LegRange  # noqa: E402
+from inventory.seatmaps import parse_seat_map  # noqa: E402
+
+SAMPLE_FEED = ROOT / "backend" / "data" / "sample-feed-1"
+CLIENTS = 32
+ATTEMPTS = 5000
+FLOOR_REQUESTS = 5000
+WORKERS = 4
+TIMEOUT_S = 600
+HOT_TRIP = "CITY1@2008-06-02T06:00:00"
+CITY1_STOPS = ("STAGECOACH", "NANAA", "NADAV", "DADAN", "EMSI")
+# A long train: 1,300 seats, so that 5,000 one-leg bookings at one trip can all find a seat.
+TRAIN = """
+description = "Benchmark train: 325 rows of 2+2"
+default = true
+
+[[rows]]
+first = 1
+last = 325
+pattern = "AB_CD"
+"""
+
+
+def libpq(url: str) -> str:
+    """``url`` in the form psycopg itself takes."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def admin(server: str, statement: str) -> None:
+    """Run one statement outside a transaction (CREATE/DROP DATABASE)."""
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(statement)
+
+
+def free_port() -> int:
+    """A TCP port free on loopback."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+# --- the server ----------------------------------------------------------------------------
+
+
+floor = Blueprint("bench_floor", __name__)
+
+
+@floor.post("/bench/floor")
+def floor_insert() -> tuple[str, int]:
+    """One trivial INSERT, through the same app, pool and session machinery."""
+    session = db.session()
+    session.execute(text("INSERT INTO bench_floor (at) VALUES (now())"))
+    session.commit()
+    return "", 204
+
+
+class BenchServer(GunicornServer):
+    """The production server with the floor endpoint added."""
+
+    def load(self) -> Flask:
+        """The app plus the floor blueprint."""
+        app = create_app(self._settings)
+        app.register_blueprint(floor)
+        return app
+
+
+def serve(url: str, maps: str, port: int) -> None:
+    """Run the server in the foreground (in a child process of the benchmark)."""
+    settings = Settings(
+        database_url=url,
+        bind=f"127.0.0.1:{port}",
+        workers=WORKERS,
+        log_level="WARNING",
+        seatmap_dir=maps,
+    )
+    BenchServer(settings, jobs=False).run()
+
+
+# --- the clients ---------------------------------------------------------------------------
+
+
+def post(port: int, path: str, body: dict[str, Any] | None) -> tuple[int, dict[str, Any]]:
+    """One POST on a fresh connection (the sync workers close each one)."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        payload = json.dumps(body or {})
+        connection.request("POST", path, payload, {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        data = response.read()
+        return response.status, json.loads(data) if data else {}
+    finally:
+        connection.close()
+
+
+def run_clients(
+    work: list[Callable[[], tuple[str, float]]],
+) -> tuple[float, list[float], Counter[str]]:
+    """Run ``work`` items on CLIENTS threads; (seconds, latencies in ms, outcomes)."""
+    pending = list(reversed(work))
+    lock = threading.Lock()
+    latencies: list[float] = []
+    outcomes: Counter[str] = Counter()
+
+    def client() -> None:
+        while True:
+            with lock:
+                if not pending:
+                    return
+                item = pending.pop()
+            outcome, milliseconds = item()
+            with lock:
+                outcomes[outcome] += 1
+                latencies.append(milliseconds)
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=TIMEOUT_S)
+    return time.perf_counter() - started, latencies, outcomes
+
+
+def floor_request(port: int) -> Callable[[], tuple[str, float]]:
+    """One floor request, as a work item."""
+
+    def call() -> tuple[str, float]:
+        started = time.perf_counter()
+        status, _ = post(port, "/bench/floor", None)
+        return ("ok" if status == 204 else str(status)), (time.perf_counter() - started) * 1000
+
+    return call
+
+
+def booking(
+    port: int, trip_instance: str, legs: tuple[str, str]
+) -> Callable[[], tuple[str, float]]:
+    """One booking attempt (hold one assigned seat, confirm it), as a work item."""
+
+    def call() -> tuple[str, float]:
+        started = time.perf_counter()
+        status, held = post(
+            port,
+            "/api/v1/holds",
+            {"trip_instance": trip_instance, "from": legs[0], "to": legs[1], "party": 1},
+        )
+        if status != 201:
+            return held.get("error", {}).get("code", str(status)), _since(started)
+        status, booked = post(
+            port,
+            "/api/v1/bookings",
+            {
+                "hold_id": held["id"],
+                "contact_email": "rush@example.org",
+                "passengers": [{"name": "Rush"}],
+            },
+        )
+        if status != 201:
+            return booked.get("error", {}).get("code", str(status)), _since(started)
+        return "booked", _since(started)
+
+    return call
+
+
+def _since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
+
+
+def one_leg(index: int) -> tuple[str, str]:
+    """The ``index``-th one-leg journey of CITY1, round robin."""
+    leg = index % (len(CITY1_STOPS) - 1)
+    return CITY1_STOPS[leg], CITY1_STOPS[leg + 1]
+
+
+def figures(
+    seconds: float, latencies: list[float], outcomes: Counter[str], floor_rps: float
+) -> dict[str, Any]:
+    """One case's figures."""
+    ordered = sorted(latencies)
+    booked = outcomes.pop("booked", 0)
+    rate = booked / seconds
+    return {
+        "bookings": booked,
+        "bookings_per_s": round(rate, 1),
+        "floor_rps": round(floor_rps, 1),
+        "ratio": round(rate / floor_rps, 3),
+        "p50_ms": round(statistics.median(ordered), 1),
+        "p99_ms": round(ordered[max(0, int(len(ordered) * 0.99) - 1)], 1),
+        "errors": dict(outcomes),
+    }
+
+
+def spread_trips(url: str) -> list[str]:
+    """100 trip instances of CITY1 (its runs over the first days of June 2008)."""
+    from backend.services.trip_lookup import TripStopsCache, resolve  # noqa: PLC0415
+    from backend.services.version_facts import VersionFactsCache  # noqa: PLC0415
+
+    database = Database(url)
+    instances: list[str] = []
+    with database.sessions() as session:
+        facts = VersionFactsCache().get(session, feeds.active_version_id(session) or 0)
+        runs = [start for _, start in facts.runs["CITY1"]]
+        day = 2
+        while len(instances) < 100:
+            for start in runs:
+                hours, rest = divmod(start, 3600)
+                text_ = f"CITY1@2008-06-{day:02d}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+                resolve(session, facts, TripStopsCache(), text_)
+                instances.append(text_)
+            day += 1
+    database.dispose()
+    return instances[:100]
+
+
+def oversold(url: str) -> int:
+    """Seat-legs claimed twice (pairs of overlapping claims on one seat)."""
+    with psycopg.connect(libpq(url)) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM seat_claim a JOIN seat_claim b "
+            "ON a.trip_instance = b.trip_instance AND a.seat = b.seat AND a.id < b.id "
+            "AND int4range(a.board, a.alight) && int4range(b.board, b.alight)"
+        ).fetchone()
+    return int(row[0]) if row else -1
+
+
+def assign_ms() -> float:
+    """Median ms to seat a party of 4 on a 60-seat coach, 20 stops, 70 % of seat-legs taken."""
+    coach = parse_seat_map(
+        "coach-60",
+        'default = true\n[[rows]]\nfirst = 1\nlast = 15\npattern = "AB_CD"\n',
+    )
+    stops, legs = 20, LegRange(8, 12)
+    rng = random.Random(7)  # noqa: S311 - a repeatable scenario, not a secret
+    timings: list[float] = []
+    while len(timings) < 21:
+        taken: dict[str, list[LegRange]] = {}
+        target = int(0.7 * len(coach.seats) * (stops - 1))
+        occupied = 0
+        while occupied < target:
+            seat = rng.choice(coach.seats).label
+            board = rng.randrange(stops - 1)
+            new = LegRange(board, rng.randrange(board + 1, min(stops - 1, board + 8) + 1))
+            if any(new.overlaps(old) for old in taken.get(seat, [])):
+                continue
+            taken.setdefault(seat, []).append(new)
+            occupied += len(new)
+        if len(free_seats(coach, taken, legs)) < 4:
+            continue  # this draw left no four seats on these legs; draw another
+        started = time.perf_counter()
+        assign_seats(coach, taken, SeatRequest(party=4, legs=legs), stop_count=stops)
+        timings.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(timings), 2)
+
+
+def main() -> None:
+    """Run the benchmark and print its figures."""
+    server = os.environ.get(
+        "FAREGATE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    name = f"faregate_rush_{uuid.uuid4().hex[:8]}"
+    admin(libpq(server), f'CREATE DATABASE "{name}"')
+    url = (
+        make_url(libpq(server))
+        .set(database=name, drivername="postgresql+psycopg")
+        .render_as_string(hide_password=False)
+    )
+    child = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="faregate-rush-") as folder:
+            maps = Path(folder) / "seatmaps"
+            maps.mkdir()
+            (maps / "train.toml").write_text(TRAIN)
+            database = Database(url)
+            upgrade(database.engine)
+            feeds.import_feed(
+                database,
+                SAMPLE_FEED,
+                filename="sample",
+                now=datetime.now(UTC),
+                today=date(2008, 6, 1),
+                publish=True,
+            )
+            with database.engine.begin() as connection:
+                connection.execute(
+                    text("CREATE TABLE bench_floor (id bigserial PRIMARY KEY, at timestamptz)")
+                )
+            database.dispose()
+            trips = spread_trips(url)
+            port = free_port()
+            child = subprocess.Popen(
+                [sys.executable, __file__, "--serve", url, str(maps), str(port)],
+                cwd=ROOT,
+            )
+            _wait_ready(port)
+            print(f"server on port {port}, {WORKERS} workers; {CLIENTS} clients", flush=True)
+
+            seconds, _, outcomes = run_clients([floor_request(port)] * FLOOR_REQUESTS)
+            floor_rps = outcomes["ok"] / seconds
+            print(f"floor: {floor_rps:.0f} requests/s {dict(outcomes)}", flush=True)
+
+            hot = figures(
+                *run_clients([booking(port, HOT_TRIP, one_leg(i)) for i in range(ATTEMPTS)]),
+                floor_rps,
+            )
+            print(f"hot: {hot}", flush=True)
+            spread = figures(
+                *run_clients(
+                    [
+                        booking(port, trips[i % len(trips)], one_leg(i // len(trips)))
+                        for i in range(ATTEMPTS)
+                    ]
+                ),
+                floor_rps,
+            )
+            print(f"spread: {spread}", flush=True)
+            hot["oversold"] = spread["oversold"] = oversold(url)
+    finally:
+        if child is not None:
+            child.terminate()
+            child.wait(timeout=30)
+        admin(libpq(server), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    result = {"hot": hot, "spread": spread, "assign_ms": assign_ms()}
+    print(json.dumps(result))
+
+
+def _wait_ready(port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/readyz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+        finally:
+            connection.close()
+    raise SystemExit("the server did not become ready")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--serve"]:
+        serve(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    else:
+        main()

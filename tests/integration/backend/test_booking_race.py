@@ -1,0 +1,159 @@
+"""Fifty travelers on fifty connections race for the last seats: the database lets no seat-leg
+be sold twice, and with its guard switched off the same race does oversell (so the test sees
+an oversell when there is one)."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from backend.db import Database
+from backend.errors import ServiceError
+from backend.jobs import inventory_for
+from backend.services import feeds, reservations
+from backend.services.reservations import HoldRequest, Inventory, Passenger
+from backend.settings import Settings
+from tests.harness.feeds import SAMPLE_FEED
+
+CLIENTS = 50
+NOW = datetime(2008, 6, 1, 12, 0, tzinfo=UTC)
+SEAT_MAP = """
+default = true
+
+[[rows]]
+first = 1
+last = 2
+pattern = "AB_CD"
+"""
+RACED = "CITY1@2008-06-02T06:30:00"
+CONTROL = "CITY1@2008-06-02T07:00:00"
+NO_OVERLAP = "ex_seat_claim_no_overlap"
+
+
+@pytest.fixture
+def race_inventory(database_url: str, tmp_path: Path) -> Iterator[Inventory]:
+    maps = tmp_path / "seatmaps"
+    maps.mkdir()
+    (maps / "minibus.toml").write_text(SEAT_MAP)
+    settings = Settings(database_url=database_url, log_level="WARNING", seatmap_dir=str(maps))
+    database = Database(database_url, pool_size=CLIENTS + 5)
+    feeds.import_feed(
+        database, SAMPLE_FEED, filename="sample", now=NOW, today=date(2008, 6, 1), publish=True
+    )
+    yield inventory_for(settings, database)
+    database.dispose()
+
+
+def book_one(inventory: Inventory, trip_instance: str, start: threading.Barrier) -> str:
+    """Hold one seat from STAGECOACH to NADAV and confirm it; the outcome's code."""
+    start.wait()
+    try:
+        held = reservations.create_hold(
+            inventory,
+            HoldRequest(trip_instance, "STAGECOACH", "NADAV", party=1),
+            NOW,
+        )
+        reservations.confirm(
+            inventory,
+            held.body["id"],
+            passengers=[Passenger("Racer")],
+            email="racer@example.org",
+            now=NOW,
+        )
+    except ServiceError as refusal:
+        return f"{refusal.status} {refusal.code}"
+    return "booked"
+
+
+def race(inventory: Inventory, trip_instance: str) -> Counter[str]:
+    """Leave three seats free on the raced legs, then let every client try at once."""
+    for seat, (origin, destination) in {
+        "1A": ("STAGECOACH", "EMSI"),
+        "1B": ("NANAA", "NADAV"),
+        "1C": ("STAGECOACH", "NANAA"),
+        "1D": ("NANAA", "DADAN"),
+        "2A": ("STAGECOACH", "NADAV"),
+    }.items():
+        held = reservations.create_hold(
+            inventory, HoldRequest(trip_instance, origin, destination, seats=(seat,)), NOW
+        )
+        reservations.confirm(
+            inventory, held.body["id"], passengers=[Passenger("Early")], email="e@x.org", now=NOW
+        )
+    start = threading.Barrier(CLIENTS)
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+
+    def client() -> None:
+        try:
+            outcomes.append(book_one(inventory, trip_instance, start))
+        except BaseException as error:  # anything but a refusal is a failure of the test
+            errors.append(error)
+
+    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors[:3]
+    return Counter(outcomes)
+
+
+def oversold(database: Database, trip_instance: str) -> int:
+    """Pairs of live claims on one seat whose leg ranges overlap."""
+    with database.engine.connect() as connection:
+        return connection.execute(
+            text(
+                "SELECT count(*) FROM seat_claim a JOIN seat_claim b "
+                "ON a.trip_instance = b.trip_instance AND a.seat = b.seat AND a.id < b.id "
+                "AND a.board < b.alight AND b.board < a.alight "
+                "WHERE a.trip_instance = :trip"
+            ),
+            {"trip": trip_instance},
+        ).scalar_one()
+
+
+def test_exactly_the_free_seats_are_sold(race_inventory: Inventory) -> None:
+    outcomes = race(race_inventory, RACED)
+    assert outcomes["booked"] == 3, outcomes  # 2B, 2C and 2D
+    refused = {code for code in outcomes if code != "booked"}
+    assert refused <= {"409 sold_out", "409 seat_taken", "503 busy_try_again"}, outcomes
+    assert outcomes["409 sold_out"] >= 1
+    assert oversold(race_inventory.database, RACED) == 0
+
+
+@pytest.mark.postgres
+def test_without_the_guard_the_same_race_oversells(
+    postgres_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    request.getfixturevalue("postgres_database")  # a clean, migrated database
+    maps = tmp_path / "seatmaps"
+    maps.mkdir()
+    (maps / "minibus.toml").write_text(SEAT_MAP)
+    settings = Settings(database_url=postgres_url, log_level="WARNING", seatmap_dir=str(maps))
+    database = Database(postgres_url, pool_size=CLIENTS + 5)
+    feeds.import_feed(
+        database, SAMPLE_FEED, filename="sample", now=NOW, today=date(2008, 6, 1), publish=True
+    )
+    with database.engine.begin() as connection:
+        connection.execute(text(f"ALTER TABLE seat_claim DROP CONSTRAINT {NO_OVERLAP}"))
+    try:
+        outcomes = race(inventory_for(settings, database), CONTROL)
+        assert outcomes["booked"] > 3, outcomes
+        assert oversold(database, CONTROL) > 0
+    finally:
+        with database.engine.begin() as connection:
+            connection.execute(text("DELETE FROM seat_claim"))
+            connection.execute(
+                text(
+                    f"ALTER TABLE seat_claim ADD CONSTRAINT {NO_OVERLAP} EXCLUDE USING gist "
+                    "(trip_instance WITH =, seat WITH =, int4range(board, alight) WITH &&)"
+                )
+            )
+        database.dispose()
