@@ -2,13 +2,14 @@
 
 In one run it
   (a) starts the app under gunicorn (``faregate serve``'s server, 4 sync workers) on a fresh
-      PostgreSQL database holding the bundled sample feed, plus one extra endpoint, the
-      floor: ``POST /bench/floor`` does one trivial INSERT per request in the same stack;
+      PostgreSQL database holding the bundled sample feed plus 101 daily trips of 20 stops,
+      each reserved on a 300-seat train, and one extra endpoint, the floor:
+      ``POST /bench/floor`` does one trivial INSERT per request in the same stack;
   (b) fires FLOOR_REQUESTS floor requests from CLIENTS concurrent clients (``floor_rps``);
   (c) fires ATTEMPTS bookings (a hold with an assigned seat, then its confirmation) from
-      CLIENTS concurrent clients, first all at one hot trip instance (``hot``), then spread
-      over 100 trip instances (``spread``), each with throughput, latency of the pair and
-      refusals by code;
+      CLIENTS concurrent clients, each for one leg, first all at one hot trip instance
+      (``hot``), then spread over 100 trip instances (``spread``), each with throughput,
+      latency of the pair and refusals by code;
   (d) counts, with SQL, seat-legs sold twice (``oversold``, which must be 0);
   (e) times ``inventory.assignment.assign_seats`` for a party of 4 on a 60-seat coach over 20
       stops with 70 % of seat-legs taken (median of 21 solves, ``assign_ms``).
@@ -24,6 +25,7 @@ import http.client
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -64,18 +66,47 @@ ATTEMPTS = 5000
 FLOOR_REQUESTS = 5000
 WORKERS = 4
 TIMEOUT_S = 600
-HOT_TRIP = "CITY1@2008-06-02T06:00:00"
-CITY1_STOPS = ("STAGECOACH", "NANAA", "NADAV", "DADAN", "EMSI")
-# A long train: 1,300 seats, so that 5,000 one-leg bookings at one trip can all find a seat.
+DAY = "2008-06-02"
+STOPS = 20
+TRIPS = 101  # RUSH000 is the hot trip, RUSH001 to RUSH100 the spread ones
+HOT_TRIP = f"RUSH000@{DAY}"
+# A 300-seat train (75 rows of 2+2) on every RUSH trip: 300 seats x 19 legs leaves room for
+# 5,000 one-leg bookings at the hot trip.
 TRAIN = """
-description = "Benchmark train: 325 rows of 2+2"
+description = "Benchmark train: 75 rows of 2+2"
 default = true
 
 [[rows]]
 first = 1
-last = 325
+last = 75
 pattern = "AB_CD"
 """
+
+
+def rush_feed(folder: Path) -> Path:
+    """The sample feed plus TRIPS daily trips over STOPS new stops, written to ``folder``."""
+    feed = folder / "feed"
+    shutil.copytree(SAMPLE_FEED, feed)
+    for name in ("stops.txt", "routes.txt", "trips.txt", "stop_times.txt"):
+        text_ = (feed / name).read_text()
+        if not text_.endswith("\n"):
+            (feed / name).write_text(text_ + "\n")
+    stops = [f"R{number:02d}" for number in range(STOPS)]
+    with (feed / "stops.txt").open("a") as handle:
+        for number, stop in enumerate(stops):
+            handle.write(f"{stop},Rush {number},,36.{number:02d},-116.5,,\n")
+    with (feed / "routes.txt").open("a") as handle:
+        handle.write("RUSH,DTA,99,Rush line,,2,,,\n")
+    with (feed / "trips.txt").open("a") as handle:
+        for trip in range(TRIPS):
+            handle.write(f"RUSH,FULLW,RUSH{trip:03d},Rush,0,,\n")
+    with (feed / "stop_times.txt").open("a") as handle:
+        for trip in range(TRIPS):
+            for number, stop in enumerate(stops):
+                minutes = 6 * 60 + trip * 5 + number * 10
+                time_ = f"{minutes // 60}:{minutes % 60:02d}:00"
+                handle.write(f"RUSH{trip:03d},{time_},{time_},{stop},{number + 1},,,,\n")
+    return feed
 
 
 def libpq(url: str) -> str:
@@ -224,9 +255,9 @@ def _since(started: float) -> float:
 
 
 def one_leg(index: int) -> tuple[str, str]:
-    """The ``index``-th one-leg journey of CITY1, round robin."""
-    leg = index % (len(CITY1_STOPS) - 1)
-    return CITY1_STOPS[leg], CITY1_STOPS[leg + 1]
+    """The ``index``-th one-leg journey of a RUSH trip, round robin over its legs."""
+    leg = index % (STOPS - 1)
+    return f"R{leg:02d}", f"R{leg + 1:02d}"
 
 
 def figures(
@@ -245,28 +276,6 @@ def figures(
         "p99_ms": round(ordered[max(0, int(len(ordered) * 0.99) - 1)], 1),
         "errors": dict(outcomes),
     }
-
-
-def spread_trips(url: str) -> list[str]:
-    """100 trip instances of CITY1 (its runs over the first days of June 2008)."""
-    from backend.services.trip_lookup import TripStopsCache, resolve  # noqa: PLC0415
-    from backend.services.version_facts import VersionFactsCache  # noqa: PLC0415
-
-    database = Database(url)
-    instances: list[str] = []
-    with database.sessions() as session:
-        facts = VersionFactsCache().get(session, feeds.active_version_id(session) or 0)
-        runs = [start for _, start in facts.runs["CITY1"]]
-        day = 2
-        while len(instances) < 100:
-            for start in runs:
-                hours, rest = divmod(start, 3600)
-                text_ = f"CITY1@2008-06-{day:02d}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
-                resolve(session, facts, TripStopsCache(), text_)
-                instances.append(text_)
-            day += 1
-    database.dispose()
-    return instances[:100]
 
 
 def oversold(url: str) -> int:
@@ -329,20 +338,22 @@ def main() -> None:
             (maps / "train.toml").write_text(TRAIN)
             database = Database(url)
             upgrade(database.engine)
-            feeds.import_feed(
+            loaded = feeds.import_feed(
                 database,
-                SAMPLE_FEED,
-                filename="sample",
+                rush_feed(Path(folder)),
+                filename="rush",
                 now=datetime.now(UTC),
                 today=date(2008, 6, 1),
                 publish=True,
             )
+            if not loaded.published:
+                raise SystemExit(f"the benchmark feed has errors: {loaded.report.summary()}")
             with database.engine.begin() as connection:
                 connection.execute(
                     text("CREATE TABLE bench_floor (id bigserial PRIMARY KEY, at timestamptz)")
                 )
             database.dispose()
-            trips = spread_trips(url)
+            trips = [f"RUSH{trip:03d}@{DAY}" for trip in range(1, TRIPS)]
             port = free_port()
             child = subprocess.Popen(
                 [sys.executable, __file__, "--serve", url, str(maps), str(port)],

@@ -326,6 +326,8 @@ def _prepare(
             f"the party needs {request.accessible} accessible and {request.bikes} bike "
             f"{kind}; {accessible} accessible and {bikes} bike {kind} are free for {legs}",
         )
+    if request.party == 1:  # no model is built: nothing to shrink
+        return _Problem(seat_map, request, tuple(candidates), with_both)
     kept = _without_far_repeats(seat_map, candidates, request.party)
     kept_with_both = _seats_with_both(kept, request)
     if kept_with_both is None:  # pragma: no cover - the reduction keeps a feasible choice

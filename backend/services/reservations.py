@@ -21,7 +21,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -54,7 +54,7 @@ from inventory.seatmaps import SeatMap, SeatMapCatalog
 
 T = TypeVar("T")
 
-AUTO_ASSIGN_ATTEMPTS = 3  # an auto-assigned hold that loses a race re-reads and tries again
+AUTO_ASSIGN_ATTEMPTS = 3  # an assigned hold that loses a race reads again and tries again
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 REFERENCE_LENGTH = 8
 
@@ -80,6 +80,8 @@ class Inventory:
     trips: TripStopsCache
     hold_duration: timedelta
     lock_timeout_ms: int
+    # Trip instances whose inventory rows this process has seen created.
+    opened: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -247,10 +249,6 @@ def _writer(inventory: Inventory) -> Iterator[Session]:
             raise _database_refusal(error) from error
 
 
-class _RetryError(Exception):
-    """An auto-assigned hold lost a race for its seats; read again and retry."""
-
-
 def _database_refusal(error: DBAPIError) -> ServiceError:
     state = getattr(error.orig, "sqlstate", None) or ""
     text_ = str(error.orig)
@@ -269,18 +267,6 @@ class _IdempotencyRaceError(ServiceError):
     """Two requests with one Idempotency-Key ran at once; the loser replays the winner."""
 
     status = 409
-
-
-def _retrying(action: Callable[[], T], attempts: int) -> T:
-    for attempt in range(attempts):
-        try:
-            return action()
-        except _RetryError:
-            if attempt == attempts - 1:
-                raise ConflictError(
-                    "seat_taken", "the seats kept being taken by other travelers; try again"
-                ) from None
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _replay(session: Session, key: IdempotencyKey | None) -> Outcome | None:
@@ -432,21 +418,39 @@ def _expire_place_claims(
 def create_hold(
     inventory: Inventory, request: HoldRequest, now: datetime, key: IdempotencyKey | None = None
 ) -> Outcome:
-    """Hold seats or places; 201 with the hold, or a refusal with a stable code."""
+    """Hold seats or places; 201 with the hold, or a refusal with a stable code.
 
-    def run(session: Session) -> Outcome:
-        return _retrying(lambda: _hold_once(session, inventory, request, now), AUTO_ASSIGN_ATTEMPTS)
+    A hold whose seats another traveler claimed meanwhile (the database refuses the claim)
+    is tried again in a new transaction, which first clears expired claims on the trip and
+    reads the taken seats afresh; a traveler's own choice of seats is tried once more only.
+    """
+    attempts = 2 if request.seats else AUTO_ASSIGN_ATTEMPTS
+    for attempt in range(attempts):
 
-    return _with_idempotency(inventory, key, run, now)
+        def run(session: Session, fresh: bool = attempt > 0) -> Outcome:
+            return _hold_once(session, inventory, request, now, clear_expired=fresh)
+
+        try:
+            return _with_idempotency(inventory, key, run, now)
+        except ConflictError as refusal:
+            if refusal.code != "seat_taken" or attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _hold_once(
-    session: Session, inventory: Inventory, request: HoldRequest, now: datetime
+    session: Session,
+    inventory: Inventory,
+    request: HoldRequest,
+    now: datetime,
+    *,
+    clear_expired: bool,
 ) -> Outcome:
     resolved = _resolve(session, inventory, request.trip_instance)
     seat_map = _seat_map(inventory, resolved)
     legs = _legs(resolved, request.from_stop, request.to_stop)
-    _open_inventory(session, resolved, seat_map, now)
+    if resolved.key not in inventory.opened:
+        _open_inventory(session, resolved, seat_map, now)
     hold = Hold(
         id=uuid.uuid4().hex,
         trip_instance=resolved.key,
@@ -467,31 +471,26 @@ def _hold_once(
         session.flush()
         _take_places(session, hold, legs, seat_class=places_class, now=now)
         session.flush()
+        inventory.opened.add(resolved.key)
         return Outcome(201, hold_body(hold, (), now))
+    if clear_expired:
+        _expire_seat_claims(session, resolved.key, now)
     seats = _choose_seats(session, resolved, seat_map, legs, request=request, hold=hold, now=now)
-    savepoint = session.begin_nested()
-    try:
-        session.add(hold)
-        session.flush()
-        session.add_all(
-            SeatClaim(
-                hold_id=hold.id,
-                trip_instance=resolved.key,
-                seat=label,
-                board=legs.board,
-                alight=legs.alight,
-                expires_at=hold.expires_at,
-            )
-            for label in seats
+    session.add(hold)
+    session.flush()
+    session.add_all(
+        SeatClaim(
+            hold_id=hold.id,
+            trip_instance=resolved.key,
+            seat=label,
+            board=legs.board,
+            alight=legs.alight,
+            expires_at=hold.expires_at,
         )
-        session.flush()
-    except (IntegrityError, OperationalError) as error:
-        savepoint.rollback()
-        refusal = _database_refusal(error)
-        if refusal.code == "seat_taken" and hold.assignment != "chosen":
-            raise _RetryError from error
-        raise refusal from error
-    savepoint.commit()
+        for label in seats
+    )
+    session.flush()  # the database refuses an overlapping claim here: 409 seat_taken
+    inventory.opened.add(resolved.key)
     return Outcome(201, hold_body(hold, seats, now))
 
 
@@ -505,7 +504,6 @@ def _choose_seats(
     hold: Hold,
     now: datetime,
 ) -> tuple[str, ...]:
-    _expire_seat_claims(session, resolved.key, now)
     taken = _taken(session, resolved.key, now)
     try:
         if request.seats:
@@ -667,9 +665,10 @@ def confirm(
         session.execute(
             update(SeatClaim).where(SeatClaim.hold_id == hold.id).values(expires_at=None)
         )
-        session.execute(
-            update(PlaceClaim).where(PlaceClaim.hold_id == hold.id).values(expires_at=None)
-        )
+        if hold.assignment == "places":
+            session.execute(
+                update(PlaceClaim).where(PlaceClaim.hold_id == hold.id).values(expires_at=None)
+            )
         hold.status = "confirmed"
         hold.ended_at = now
         booking = Booking(
@@ -683,18 +682,19 @@ def confirm(
         session.add(booking)
         session.flush()
         seat_class = hold.seat_class or ""
-        for position, passenger in enumerate(passengers):
-            session.add(
-                BookingPassenger(
-                    booking_id=booking.id,
-                    position=position,
-                    name=passenger.name,
-                    seat=seats[position] if position < len(seats) else None,
-                    seat_class=seat_class,
-                )
+        booked = [
+            BookingPassenger(
+                booking_id=booking.id,
+                position=position,
+                name=passenger.name,
+                seat=seats[position] if position < len(seats) else None,
+                seat_class=seat_class,
             )
+            for position, passenger in enumerate(passengers)
+        ]
+        session.add_all(booked)
         session.flush()
-        return Outcome(201, booking_body(session, booking, hold))
+        return Outcome(201, booking_body(booking, hold, booked))
 
     try:
         return _with_idempotency(inventory, key, run, now)
@@ -726,13 +726,10 @@ def _new_reference(session: Session) -> str:
             return reference
 
 
-def booking_body(session: Session, booking: Booking, hold: Hold) -> dict[str, Any]:
+def booking_body(
+    booking: Booking, hold: Hold, passengers: Sequence[BookingPassenger]
+) -> dict[str, Any]:
     """The JSON form of a booking."""
-    passengers = session.scalars(
-        select(BookingPassenger)
-        .where(BookingPassenger.booking_id == booking.id)
-        .order_by(BookingPassenger.position)
-    ).all()
     return {
         "reference": booking.reference,
         "status": booking.status,
@@ -747,6 +744,16 @@ def booking_body(session: Session, booking: Booking, hold: Hold) -> dict[str, An
         "created_at": booking.created_at.isoformat(),
         "cancelled_at": booking.cancelled_at.isoformat() if booking.cancelled_at else None,
     }
+
+
+def _passengers(session: Session, booking: Booking) -> list[BookingPassenger]:
+    return list(
+        session.scalars(
+            select(BookingPassenger)
+            .where(BookingPassenger.booking_id == booking.id)
+            .order_by(BookingPassenger.position)
+        )
+    )
 
 
 def _booking_for(session: Session, reference: str, email: str, *, lock: bool) -> Booking:
@@ -764,7 +771,7 @@ def get_booking(session: Session, reference: str, email: str) -> dict[str, Any]:
     booking = _booking_for(session, reference, email, lock=False)
     hold = session.get(Hold, booking.hold_id)
     assert hold is not None  # noqa: S101 - a booking's hold is never deleted
-    return booking_body(session, booking, hold)
+    return booking_body(booking, hold, _passengers(session, booking))
 
 
 def cancel_booking(
@@ -778,7 +785,7 @@ def cancel_booking(
             _end_claims(session, hold)
             booking.status = "cancelled"
             booking.cancelled_at = now
-        body = booking_body(session, booking, hold)
+        body = booking_body(booking, hold, _passengers(session, booking))
         session.commit()
         return body
 
