@@ -99,6 +99,9 @@ class PostgresCopyWriter(_BaseWriter):
         self._driver = connection.connection.driver_connection
         self._cursor = self._driver.cursor()  # type: ignore[union-attr]
         self._cursor.execute(f"SET LOCAL maintenance_work_mem = '{self.MAINTENANCE_WORK_MEM}'")
+        # A pooled connection may carry the short lock timeout of booking transactions; an
+        # import waits for its locks as long as it takes.
+        self._cursor.execute("SET LOCAL lock_timeout = 0")
         self._thread = CopyThread(self._cursor, feed_version_id)
         self._raw: set[str] = set()
         self._staged: StagedCopy | None = None

@@ -44,6 +44,7 @@ from backend.models import (
     TripInventory,
 )
 from backend.services import trip_lookup
+from backend.services.timetable import require_active_version
 from backend.services.trip_lookup import ResolvedInstance, TripStopsCache
 from backend.services.version_facts import VersionFactsCache
 from inventory.assignment import SeatRequest, assign_seats, validate_explicit
@@ -133,7 +134,7 @@ def inventory_error(error: InventoryError) -> ServiceError:
 
 
 def _resolve(session: Session, inventory: Inventory, trip_instance: str) -> ResolvedInstance:
-    version = trip_lookup.require_active_version(session)
+    version = require_active_version(session)
     facts = inventory.facts.get(session, version)
     return trip_lookup.resolve(session, facts, inventory.trips, trip_instance)
 
@@ -241,12 +242,29 @@ def _writer(inventory: Inventory) -> Iterator[Session]:
     """A writer transaction with bounded lock waits; database refusals become 409/503."""
     with inventory.database.writer_sessions() as session:
         try:
-            if session.get_bind().dialect.name == "postgresql":
-                session.execute(text(f"SET LOCAL lock_timeout = {int(inventory.lock_timeout_ms)}"))
+            _bound_lock_waits(session, inventory.lock_timeout_ms)
             yield session
         except (IntegrityError, OperationalError, DBAPIError) as error:
             session.rollback()
             raise _database_refusal(error) from error
+
+
+def _bound_lock_waits(session: Session, milliseconds: int) -> None:
+    """Give the session's PostgreSQL connection its lock timeout, once per connection.
+
+    The setting stays with the connection (saving a round trip per transaction); work that
+    may wait longer on locks, such as a feed import, sets its own for its transaction.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    info = connection.connection.info
+    if info.get(_LOCK_TIMEOUT_KEY) != milliseconds:
+        connection.execute(text(f"SET lock_timeout = {int(milliseconds)}"))
+        info[_LOCK_TIMEOUT_KEY] = milliseconds
+
+
+_LOCK_TIMEOUT_KEY = "faregate_lock_timeout_ms"
 
 
 def _database_refusal(error: DBAPIError) -> ServiceError:
@@ -661,10 +679,13 @@ def confirm(
                 "passenger_count_mismatch",
                 f"the hold is for {hold.party} traveler(s); {len(passengers)} named",
             )
-        seats = _hold_seats(session, hold.id)
-        session.execute(
-            update(SeatClaim).where(SeatClaim.hold_id == hold.id).values(expires_at=None)
-        )
+        claimed = session.execute(
+            update(SeatClaim)
+            .where(SeatClaim.hold_id == hold.id)
+            .values(expires_at=None)
+            .returning(SeatClaim.id, SeatClaim.seat)
+        ).all()
+        seats = [seat for _, seat in sorted(claimed)]  # in the order they were claimed
         if hold.assignment == "places":
             session.execute(
                 update(PlaceClaim).where(PlaceClaim.hold_id == hold.id).values(expires_at=None)
