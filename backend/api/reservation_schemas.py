@@ -43,8 +43,8 @@ class AvailabilitySchema(ma.Schema):
     """What is free on a trip instance between two stops."""
 
     trip_instance = ma.fields.String(required=True)
-    from_stop = ma.fields.String(required=True, data_key="from")
-    to_stop = ma.fields.String(required=True, data_key="to")
+    from_stop = ma.fields.String(required=True, data_key="from", attribute="from")
+    to_stop = ma.fields.String(required=True, data_key="to", attribute="to")
     board = ma.fields.Integer(required=True, metadata={"description": "first leg (stop index)"})
     alight = ma.fields.Integer(required=True, metadata={"description": "alighting stop index"})
     seat_map = ma.fields.String(required=True)
@@ -87,8 +87,8 @@ class HoldSchema(ma.Schema):
 
     id = ma.fields.String(required=True)
     trip_instance = ma.fields.String(required=True)
-    from_stop = ma.fields.String(required=True, data_key="from")
-    to_stop = ma.fields.String(required=True, data_key="to")
+    from_stop = ma.fields.String(required=True, data_key="from", attribute="from")
+    to_stop = ma.fields.String(required=True, data_key="to", attribute="to")
     board = ma.fields.Integer(required=True)
     alight = ma.fields.Integer(required=True)
     status = ma.fields.String(
@@ -137,8 +137,8 @@ class BookingSchema(ma.Schema):
     reference = ma.fields.String(required=True)
     status = ma.fields.String(required=True, metadata={"enum": ["confirmed", "cancelled"]})
     trip_instance = ma.fields.String(required=True)
-    from_stop = ma.fields.String(required=True, data_key="from")
-    to_stop = ma.fields.String(required=True, data_key="to")
+    from_stop = ma.fields.String(required=True, data_key="from", attribute="from")
+    to_stop = ma.fields.String(required=True, data_key="to", attribute="to")
     hold_id = ma.fields.String(required=True)
     contact_email = ma.fields.String(required=True)
     passengers = ma.fields.List(ma.fields.Nested(BookedPassengerSchema), required=True)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, delete, or_, select, text, update
+from sqlalchemy import and_, delete, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -494,22 +494,28 @@ def _hold_once(
     if clear_expired:
         _expire_seat_claims(session, resolved.key, now)
     seats = _choose_seats(session, resolved, seat_map, legs, request=request, hold=hold, now=now)
-    session.add(hold)
-    session.flush()
-    session.add_all(
-        SeatClaim(
-            hold_id=hold.id,
-            trip_instance=resolved.key,
-            seat=label,
-            board=legs.board,
-            alight=legs.alight,
-            expires_at=hold.expires_at,
-        )
-        for label in seats
+    # Plain INSERTs (the hold object only carries the values): this is the rush path.
+    session.execute(insert(Hold).values(_row_of(hold)))
+    session.execute(  # the database refuses an overlapping claim here: 409 seat_taken
+        insert(SeatClaim),
+        [
+            {
+                "hold_id": hold.id,
+                "trip_instance": resolved.key,
+                "seat": label,
+                "board": legs.board,
+                "alight": legs.alight,
+                "expires_at": hold.expires_at,
+            }
+            for label in seats
+        ],
     )
-    session.flush()  # the database refuses an overlapping claim here: 409 seat_taken
     inventory.opened.add(resolved.key)
     return Outcome(201, hold_body(hold, seats, now))
+
+
+def _row_of(hold: Hold) -> dict[str, Any]:
+    return {column.key: getattr(hold, column.key) for column in Hold.__table__.columns}
 
 
 def _choose_seats(
@@ -693,15 +699,14 @@ def confirm(
         hold.status = "confirmed"
         hold.ended_at = now
         booking = Booking(
-            reference=_new_reference(session),
+            reference="",
             hold_id=hold.id,
             trip_instance=hold.trip_instance,
             status="confirmed",
             contact_email=email,
             created_at=now,
         )
-        session.add(booking)
-        session.flush()
+        booking.id, booking.reference = _insert_booking(session, booking)
         seat_class = hold.seat_class or ""
         booked = [
             BookingPassenger(
@@ -713,8 +718,19 @@ def confirm(
             )
             for position, passenger in enumerate(passengers)
         ]
-        session.add_all(booked)
-        session.flush()
+        session.execute(
+            insert(BookingPassenger),
+            [
+                {
+                    "booking_id": p.booking_id,
+                    "position": p.position,
+                    "name": p.name,
+                    "seat": p.seat,
+                    "seat_class": p.seat_class,
+                }
+                for p in booked
+            ],
+        )
         return Outcome(201, booking_body(booking, hold, booked))
 
     try:
@@ -740,11 +756,27 @@ def _expire_hold(inventory: Inventory, hold_id: str, now: datetime) -> None:
         session.commit()
 
 
-def _new_reference(session: Session) -> str:
-    while True:
-        reference = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
-        if session.scalar(select(Booking.id).where(Booking.reference == reference)) is None:
-            return reference
+def _insert_booking(session: Session, booking: Booking) -> tuple[int, str]:
+    """Insert ``booking`` under a fresh random reference; (id, reference)."""
+    dialect = session.get_bind().dialect.name
+    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+    values = {
+        column.key: getattr(booking, column.key)
+        for column in Booking.__table__.columns
+        if column.key != "id"
+    }
+    while True:  # a reference already taken (about one in 10^12 per booking): draw again
+        values["reference"] = "".join(
+            secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH)
+        )
+        booking_id = session.scalar(
+            insert_(Booking)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["reference"])
+            .returning(Booking.id)
+        )
+        if booking_id is not None:
+            return booking_id, values["reference"]
 
 
 def booking_body(

@@ -73,6 +73,7 @@ def hold(client: FlaskClient, **body: Any) -> Any:
 def free_seats(client: FlaskClient, origin: str, destination: str) -> set[str]:
     response = client.get(f"/api/v1/trips/{CITY1}/availability?from={origin}&to={destination}")
     assert response.status_code == 200, response.json
+    assert (response.json["from"], response.json["to"]) == (origin, destination)
     return {seat["label"] for seat in response.json["seats"] if seat["free"]}
 
 
@@ -176,10 +177,17 @@ def test_a_booking_is_shown_with_its_email_and_cancelled_frees_the_seats(
     assert booking.status_code == 201, booking.json
     reference = booking.json["reference"]
     assert [p["seat"] for p in booking.json["passengers"]] == ["2C", "2D"]
-    assert client.get(f"/api/v1/holds/{held['id']}").json["status"] == "confirmed"
+    shown_hold = client.get(f"/api/v1/holds/{held['id']}").json
+    assert shown_hold["status"] == "confirmed"
+    assert (shown_hold["from"], shown_hold["to"], shown_hold["seats"]) == (
+        "STAGECOACH",
+        "NADAV",
+        ["2C", "2D"],
+    )
     shown = client.get(f"/api/v1/bookings/{reference}?email=ADA@example.org")
     assert shown.status_code == 200
     assert shown.json["status"] == "confirmed"
+    assert (shown.json["from"], shown.json["to"]) == ("STAGECOACH", "NADAV")
     hidden = client.get(f"/api/v1/bookings/{reference}?email=eve@example.org")
     assert hidden.status_code == 404
     assert "2C" not in free_seats(client, "STAGECOACH", "NANAA")
