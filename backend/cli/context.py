@@ -24,6 +24,11 @@ class CliContext:
         self._database: Database | None = None
 
     @property
+    def config_path(self) -> str | None:
+        """The settings file named on the command line, if any."""
+        return self._config_path
+
+    @property
     def settings(self) -> Settings:
         """Settings from the file and environment."""
         if self._settings is None:

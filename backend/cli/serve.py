@@ -18,9 +18,12 @@ from backend.settings import Settings
 class GunicornServer(BaseApplication):
     """gunicorn running ``create_app(settings)`` in each worker, and a job runner beside it."""
 
-    def __init__(self, settings: Settings, *, jobs: bool = True) -> None:
+    def __init__(
+        self, settings: Settings, *, jobs: bool = True, config_path: str | None = None
+    ) -> None:
         self._settings = settings
         self._jobs = jobs
+        self._config_path = config_path
         self._runner: subprocess.Popen[bytes] | None = None
         super().__init__()
 
@@ -28,7 +31,10 @@ class GunicornServer(BaseApplication):
         # A process of its own: the web workers never run jobs, and the master forks no
         # threads into them.
         if self._jobs and self._runner is None:
-            self._runner = subprocess.Popen([sys.executable, "-m", "backend", "jobs"])
+            command = [sys.executable, "-m", "backend"]
+            if self._config_path:
+                command += ["--config", self._config_path]
+            self._runner = subprocess.Popen([*command, "jobs"])  # noqa: S603 - our own CLI
 
     def _stop_jobs(self, _arbiter: object) -> None:
         if self._runner is not None:
@@ -82,4 +88,4 @@ def serve(ctx: CliContext, bind: str | None, workers: int | None, jobs: bool) ->
         changes["workers"] = workers
     settings = ctx.settings.replace(**changes)
     click.echo(f"serving on http://{settings.bind}", err=True)
-    GunicornServer(settings, jobs=jobs).run()
+    GunicornServer(settings, jobs=jobs, config_path=ctx.config_path).run()

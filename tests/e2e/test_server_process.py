@@ -142,3 +142,49 @@ def test_defaults_use_the_shipped_config_and_sqlite_under_var(tmp_path: Path) ->
         assert call(server.base + "/readyz")[0] == 200
     finally:
         assert server.stop() == 0
+
+
+def _children(pid: int) -> dict[int, str]:
+    """Command lines of the processes whose parent is ``pid``, by process id."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found[int(entry.name)] = command
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_serve_runs_the_job_runner_beside_gunicorn_and_stops_it(server: Server) -> None:
+    server.cli("db", "upgrade")
+    server.start()
+    assert server.process is not None
+    pid = server.process.pid
+
+    def runners() -> list[int]:
+        return [child for child, command in _children(pid).items() if "backend jobs" in command]
+
+    deadline = time.monotonic() + 30
+    while not runners() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    found = runners()
+    assert len(found) == 1, _children(pid)
+    assert _alive(found[0])
+    assert server.stop() == 0
+    deadline = time.monotonic() + 10
+    while _alive(found[0]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(found[0])
