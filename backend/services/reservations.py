@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, delete, insert, or_, select, text, update
+from sqlalchemy import Table, and_, delete, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -54,6 +54,12 @@ from inventory.legs import LegRange, leg_range_between
 from inventory.seatmaps import SeatMap, SeatMapCatalog
 
 T = TypeVar("T")
+
+# The rush path runs Core statements on these tables, without the ORM's bookkeeping.
+HOLDS: Table = Hold.__table__  # type: ignore[assignment]
+SEAT_CLAIMS: Table = SeatClaim.__table__  # type: ignore[assignment]
+BOOKINGS: Table = Booking.__table__  # type: ignore[assignment]
+PASSENGERS: Table = BookingPassenger.__table__  # type: ignore[assignment]
 
 AUTO_ASSIGN_ATTEMPTS = 3  # an assigned hold that loses a race reads again and tries again
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
@@ -161,9 +167,10 @@ def _live(column: Any, now: datetime) -> Any:
 
 def _taken(session: Session, trip_instance: str, now: datetime) -> dict[str, list[LegRange]]:
     taken: dict[str, list[LegRange]] = defaultdict(list)
-    rows = session.execute(
-        select(SeatClaim.seat, SeatClaim.board, SeatClaim.alight).where(
-            SeatClaim.trip_instance == trip_instance, _live(SeatClaim.expires_at, now)
+    claims = SEAT_CLAIMS.c
+    rows = session.connection().execute(
+        select(claims.seat, claims.board, claims.alight).where(
+            claims.trip_instance == trip_instance, _live(claims.expires_at, now)
         )
     )
     for seat, board, alight in rows:
@@ -495,9 +502,10 @@ def _hold_once(
         _expire_seat_claims(session, resolved.key, now)
     seats = _choose_seats(session, resolved, seat_map, legs, request=request, hold=hold, now=now)
     # Plain INSERTs (the hold object only carries the values): this is the rush path.
-    session.execute(insert(Hold).values(_row_of(hold)))
-    session.execute(  # the database refuses an overlapping claim here: 409 seat_taken
-        insert(SeatClaim),
+    connection = session.connection()
+    connection.execute(insert(HOLDS).values(_row_of(hold)))
+    connection.execute(  # the database refuses an overlapping claim here: 409 seat_taken
+        insert(SEAT_CLAIMS),
         [
             {
                 "hold_id": hold.id,
@@ -515,7 +523,7 @@ def _hold_once(
 
 
 def _row_of(hold: Hold) -> dict[str, Any]:
-    return {column.key: getattr(hold, column.key) for column in Hold.__table__.columns}
+    return {column.key: getattr(hold, column.key) for column in HOLDS.columns}
 
 
 def _choose_seats(
@@ -685,11 +693,12 @@ def confirm(
                 "passenger_count_mismatch",
                 f"the hold is for {hold.party} traveler(s); {len(passengers)} named",
             )
-        claimed = session.execute(
-            update(SeatClaim)
-            .where(SeatClaim.hold_id == hold.id)
+        connection = session.connection()
+        claimed = connection.execute(
+            update(SEAT_CLAIMS)
+            .where(SEAT_CLAIMS.c.hold_id == hold.id)
             .values(expires_at=None)
-            .returning(SeatClaim.id, SeatClaim.seat)
+            .returning(SEAT_CLAIMS.c.id, SEAT_CLAIMS.c.seat)
         ).all()
         seats = [seat for _, seat in sorted(claimed)]  # in the order they were claimed
         if hold.assignment == "places":
@@ -718,8 +727,8 @@ def confirm(
             )
             for position, passenger in enumerate(passengers)
         ]
-        session.execute(
-            insert(BookingPassenger),
+        connection.execute(
+            insert(PASSENGERS),
             [
                 {
                     "booking_id": p.booking_id,
@@ -762,18 +771,22 @@ def _insert_booking(session: Session, booking: Booking) -> tuple[int, str]:
     insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
     values = {
         column.key: getattr(booking, column.key)
-        for column in Booking.__table__.columns
+        for column in BOOKINGS.columns
         if column.key != "id"
     }
     while True:  # a reference already taken (about one in 10^12 per booking): draw again
         values["reference"] = "".join(
             secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH)
         )
-        booking_id = session.scalar(
-            insert_(Booking)
-            .values(values)
-            .on_conflict_do_nothing(index_elements=["reference"])
-            .returning(Booking.id)
+        booking_id = (
+            session.connection()
+            .execute(
+                insert_(BOOKINGS)
+                .values(values)
+                .on_conflict_do_nothing(index_elements=["reference"])
+                .returning(BOOKINGS.c.id)
+            )
+            .scalar()
         )
         if booking_id is not None:
             return booking_id, values["reference"]
