@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, and_, delete, insert, or_, select, text, update
+from sqlalchemy import Table, and_, case, delete, func, insert, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -175,6 +175,41 @@ def _taken(session: Session, trip_instance: str, now: datetime) -> dict[str, lis
     )
     for seat, board, alight in rows:
         taken[seat].append(LegRange(board, alight))
+    return taken
+
+
+def _taken_around(
+    session: Session, trip_instance: str, legs: LegRange, now: datetime
+) -> dict[str, list[LegRange]]:
+    """What assignment needs of the claims on ``legs``, summed up per seat by the database.
+
+    For every seat with live claims: one claim overlapping ``legs`` if any does, else the
+    nearest claims ending before it and starting after it (as one-leg stand-ins), which is
+    all that decides whether the seat is free on ``legs`` and how tightly it fits. A busy trip
+    thus costs one row per seat rather than one per claim.
+    """
+    claims = SEAT_CLAIMS.c
+    overlapping = and_(claims.board < legs.alight, claims.alight > legs.board)
+    rows = session.connection().execute(
+        select(
+            claims.seat,
+            func.max(case((overlapping, 1), else_=0)),
+            func.max(case((claims.alight <= legs.board, claims.alight))),
+            func.min(case((claims.board >= legs.alight, claims.board))),
+        )
+        .where(claims.trip_instance == trip_instance, _live(claims.expires_at, now))
+        .group_by(claims.seat)
+    )
+    taken: dict[str, list[LegRange]] = {}
+    for seat, blocked, free_from, free_until in rows:
+        if blocked:
+            taken[seat] = [legs]
+            continue
+        ranges = taken[seat] = []
+        if free_from is not None:
+            ranges.append(LegRange(free_from - 1, free_from))
+        if free_until is not None:
+            ranges.append(LegRange(free_until, free_until + 1))
     return taken
 
 
@@ -536,7 +571,7 @@ def _choose_seats(
     hold: Hold,
     now: datetime,
 ) -> tuple[str, ...]:
-    taken = _taken(session, resolved.key, now)
+    taken = _taken_around(session, resolved.key, legs, now)
     try:
         if request.seats:
             validate_explicit(seat_map, taken, list(request.seats), legs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,10 @@ from backend.models import Hold, SeatClaim
 from backend.services import feeds, reservations
 from backend.services.reservations import HoldRequest, Inventory, Passenger
 from backend.settings import Settings
+from inventory.assignment import Assignment, SeatRequest, assign_seats
+from inventory.errors import InventoryError
+from inventory.legs import LegRange
+from inventory.seatmaps import SeatMap
 from tests.harness.feeds import SAMPLE_FEED
 
 # A run of CITY1 (every 30 min in 2008): STAGECOACH, NANAA, NADAV, DADAN, EMSI (legs 0-3).
@@ -295,3 +300,46 @@ def make_app() -> Any:
     yield make
     for app in made:
         app.extensions["faregate.database"].dispose()
+
+
+def test_the_per_seat_summary_of_claims_assigns_as_the_claims_do(
+    inventory: Inventory, database: Database
+) -> None:
+    stops = ["STAGECOACH", "NANAA", "NADAV", "DADAN", "EMSI"]
+    rng = random.Random(3)  # noqa: S311 - a repeatable scenario
+    for seat in ["1A", "1B", "1C", "1D", "2A", "2B", "2C", "2D"]:
+        board = 0
+        while board < len(stops) - 1:
+            board = rng.randrange(board, len(stops) - 1)
+            alight = rng.randrange(board + 1, len(stops))
+            if rng.random() < 0.6:
+                _service_hold(
+                    inventory, T0, seats=(seat,), from_stop=stops[board], to_stop=stops[alight]
+                )
+            board = alight
+    seat_map = inventory.seat_maps.for_trip("CITY1", "CITY")
+    assert seat_map is not None
+    compared = 0
+    with database.sessions() as session:
+        full = reservations._taken(session, CITY1, T0)
+        for board in range(len(stops) - 1):
+            for alight in range(board + 1, len(stops)):
+                legs = LegRange(board, alight)
+                summary = reservations._taken_around(session, CITY1, legs, T0)
+                for party in (1, 2, 3):
+                    request = SeatRequest(party=party, legs=legs)
+                    expected = _outcome(seat_map, full, request, len(stops))
+                    got = _outcome(seat_map, summary, request, len(stops))
+                    assert got == expected, (legs, party)
+                    compared += isinstance(got, Assignment)
+    assert compared > 10
+
+
+def _outcome(
+    seat_map: SeatMap, taken: dict[str, list[LegRange]], request: SeatRequest, stops: int
+) -> Assignment | str:
+    """The assignment, or the refusal's code."""
+    try:
+        return assign_seats(seat_map, taken, request, stop_count=stops)
+    except InventoryError as refusal:
+        return refusal.code
