@@ -19,7 +19,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from backend.clock import utc_now
 from backend.db import Database
-from backend.services.reservations import Inventory, sweep_expired
+from backend.services.reservation_store import Inventory
+from backend.services.reservations import sweep_expired
 from backend.services.trip_lookup import TripStopsCache
 from backend.services.version_facts import VersionFactsCache
 from backend.settings import Settings

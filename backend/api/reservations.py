@@ -26,8 +26,10 @@ from backend.api.reservation_schemas import (
 )
 from backend.clock import utc_now
 from backend.errors import ServiceError
-from backend.services import reservations
-from backend.services.reservations import HoldRequest, IdempotencyKey, Inventory, Outcome, Passenger
+from backend.services import bookings, reservations
+from backend.services.bookings import Passenger
+from backend.services.reservation_store import IdempotencyKey, Inventory, Outcome
+from backend.services.reservations import HoldRequest
 
 blp = Blueprint(
     "reservations", __name__, url_prefix="/api/v1", description="Seats, holds and bookings"
@@ -135,7 +137,7 @@ class Bookings(MethodView):
     def post(self, body: dict[str, Any]) -> Response:
         """Confirm a live hold as a booking (410 ``hold_expired`` if it ran out)."""
         key = _idempotency_key("POST /api/v1/bookings", body)
-        outcome = reservations.confirm(
+        outcome = bookings.confirm(
             _inventory(),
             body["hold_id"],
             passengers=[Passenger(p["name"]) for p in body["passengers"]],
@@ -155,7 +157,7 @@ class BookingByReference(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], reference: str) -> dict[str, Any]:
         """Show a booking."""
-        return reservations.get_booking(db.session(), reference, args["email"])
+        return bookings.get_booking(db.session(), reference, args["email"])
 
 
 @blp.route("/bookings/<reference>/cancel")
@@ -167,4 +169,4 @@ class BookingCancel(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def post(self, args: dict[str, Any], reference: str) -> dict[str, Any]:
         """Cancel a booking and free its seats (again: no change)."""
-        return reservations.cancel_booking(_inventory(), reference, args["email"], utc_now())
+        return bookings.cancel_booking(_inventory(), reference, args["email"], utc_now())

@@ -16,8 +16,10 @@ from sqlalchemy import text
 from backend.db import Database
 from backend.errors import ServiceError
 from backend.jobs import inventory_for
-from backend.services import feeds, reservations
-from backend.services.reservations import HoldRequest, Inventory, Passenger
+from backend.services import bookings, feeds, reservations
+from backend.services.bookings import Passenger
+from backend.services.reservation_store import Inventory
+from backend.services.reservations import HoldRequest
 from backend.settings import Settings
 from tests.harness.feeds import SAMPLE_FEED
 
@@ -59,7 +61,7 @@ def book_one(inventory: Inventory, trip_instance: str, start: threading.Barrier)
             HoldRequest(trip_instance, "STAGECOACH", "NADAV", party=1),
             NOW,
         )
-        reservations.confirm(
+        bookings.confirm(
             inventory,
             held.body["id"],
             passengers=[Passenger("Racer")],
@@ -83,7 +85,7 @@ def race(inventory: Inventory, trip_instance: str) -> Counter[str]:
         held = reservations.create_hold(
             inventory, HoldRequest(trip_instance, origin, destination, seats=(seat,)), NOW
         )
-        reservations.confirm(
+        bookings.confirm(
             inventory, held.body["id"], passengers=[Passenger("Early")], email="e@x.org", now=NOW
         )
     start = threading.Barrier(CLIENTS)

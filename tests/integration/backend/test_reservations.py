@@ -17,8 +17,10 @@ from backend.app import create_app
 from backend.db import Database
 from backend.errors import ServiceError
 from backend.models import Hold, SeatClaim
-from backend.services import feeds, reservations
-from backend.services.reservations import HoldRequest, Inventory, Passenger
+from backend.services import bookings, feeds, reservation_store, reservations
+from backend.services.bookings import Passenger
+from backend.services.reservation_store import Inventory
+from backend.services.reservations import HoldRequest
 from backend.settings import Settings
 from inventory.assignment import Assignment, SeatRequest, assign_seats
 from inventory.errors import InventoryError
@@ -239,7 +241,7 @@ def test_an_expired_hold_frees_its_seats_at_once_and_cannot_be_booked(
     assert "1D" not in free_at(T0)
     assert "1D" in free_at(later)  # before any sweep
     with pytest.raises(ServiceError) as expired:
-        reservations.confirm(
+        bookings.confirm(
             inventory, held["id"], passengers=[Passenger("Ada")], email="a@example.org", now=later
         )
     assert (expired.value.status, expired.value.code) == (410, "hold_expired")
@@ -321,11 +323,11 @@ def test_the_per_seat_summary_of_claims_assigns_as_the_claims_do(
     assert seat_map is not None
     compared = 0
     with database.sessions() as session:
-        full = reservations._taken(session, CITY1, T0)
+        full = reservation_store.taken_on(session, CITY1, T0)
         for board in range(len(stops) - 1):
             for alight in range(board + 1, len(stops)):
                 legs = LegRange(board, alight)
-                summary = reservations._taken_around(session, CITY1, legs, T0)
+                summary = reservation_store.taken_around(session, CITY1, legs, T0)
                 for party in (1, 2, 3):
                     request = SeatRequest(party=party, legs=legs)
                     expected = _outcome(seat_map, full, request, len(stops))

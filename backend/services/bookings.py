@@ -1,0 +1,232 @@
+"""Bookings: a live hold confirmed with the travelers' names, found again by reference and
+contact email, and cancelled.
+
+Confirming runs in a writer transaction that locks the hold, makes its claims permanent
+(clearing their expiry) and records the booking under a random reference; a hold that has run
+out is ended instead, and the caller gets 410 ``hold_expired``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from backend.errors import ConflictError, NotFoundError, ServiceError
+from backend.models import (
+    Booking,
+    BookingPassenger,
+    Hold,
+    PlaceClaim,
+)
+from backend.services.reservation_store import (
+    SEAT_CLAIMS,
+    IdempotencyKey,
+    Inventory,
+    Outcome,
+    end_claims,
+    expire_hold,
+    hold_status,
+    locked_hold,
+    with_idempotency,
+    writer,
+)
+
+# Confirming runs Core statements on these tables, without the ORM's bookkeeping.
+BOOKINGS: Table = Booking.__table__  # type: ignore[assignment]
+PASSENGERS: Table = BookingPassenger.__table__  # type: ignore[assignment]
+
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+REFERENCE_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class Passenger:
+    """One traveler named when a hold is confirmed."""
+
+    name: str
+
+
+def confirm(
+    inventory: Inventory,
+    hold_id: str,
+    *,
+    passengers: Sequence[Passenger],
+    email: str,
+    now: datetime,
+    key: IdempotencyKey | None = None,
+) -> Outcome:
+    """Turn a live hold into a booking; 410 ``hold_expired`` when it ran out."""
+
+    def run(session: Session) -> Outcome:
+        hold = locked_hold(session, hold_id)
+        if hold.status != "held":
+            raise ConflictError(
+                "hold_not_active", f"the hold is {hold_status(hold, now)}, not held"
+            )
+        if hold.expires_at <= now:
+            raise _ExpiredError(hold.id)
+        if len(passengers) != hold.party:
+            raise ServiceError(
+                "passenger_count_mismatch",
+                f"the hold is for {hold.party} traveler(s); {len(passengers)} named",
+            )
+        connection = session.connection()
+        claimed = connection.execute(
+            update(SEAT_CLAIMS)
+            .where(SEAT_CLAIMS.c.hold_id == hold.id)
+            .values(expires_at=None)
+            .returning(SEAT_CLAIMS.c.id, SEAT_CLAIMS.c.seat)
+        ).all()
+        seats = [seat for _, seat in sorted(claimed)]  # in the order they were claimed
+        if hold.assignment == "places":
+            session.execute(
+                update(PlaceClaim).where(PlaceClaim.hold_id == hold.id).values(expires_at=None)
+            )
+        hold.status = "confirmed"
+        hold.ended_at = now
+        booking = Booking(
+            reference="",
+            hold_id=hold.id,
+            trip_instance=hold.trip_instance,
+            status="confirmed",
+            contact_email=email,
+            created_at=now,
+        )
+        booking.id, booking.reference = _insert_booking(session, booking)
+        seat_class = hold.seat_class or ""
+        booked = [
+            BookingPassenger(
+                booking_id=booking.id,
+                position=position,
+                name=passenger.name,
+                seat=seats[position] if position < len(seats) else None,
+                seat_class=seat_class,
+            )
+            for position, passenger in enumerate(passengers)
+        ]
+        connection.execute(
+            insert(PASSENGERS),
+            [
+                {
+                    "booking_id": p.booking_id,
+                    "position": p.position,
+                    "name": p.name,
+                    "seat": p.seat,
+                    "seat_class": p.seat_class,
+                }
+                for p in booked
+            ],
+        )
+        return Outcome(201, booking_body(booking, hold, booked))
+
+    try:
+        return with_idempotency(inventory, key, run, now)
+    except _ExpiredError:
+        expire_hold(inventory, hold_id, now)
+        raise ServiceError(
+            "hold_expired", "the hold expired before it was confirmed; hold again", status=410
+        ) from None
+
+
+class _ExpiredError(Exception):
+    """The hold being confirmed has run out."""
+
+
+def _insert_booking(session: Session, booking: Booking) -> tuple[int, str]:
+    """Insert ``booking`` under a fresh random reference; (id, reference)."""
+    dialect = session.get_bind().dialect.name
+    insert_ = pg_insert if dialect == "postgresql" else sqlite_insert
+    values = {
+        column.key: getattr(booking, column.key)
+        for column in BOOKINGS.columns
+        if column.key != "id"
+    }
+    while True:  # a reference already taken (about one in 10^12 per booking): draw again
+        values["reference"] = "".join(
+            secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH)
+        )
+        booking_id = (
+            session.connection()
+            .execute(
+                insert_(BOOKINGS)
+                .values(values)
+                .on_conflict_do_nothing(index_elements=["reference"])
+                .returning(BOOKINGS.c.id)
+            )
+            .scalar()
+        )
+        if booking_id is not None:
+            return booking_id, values["reference"]
+
+
+def booking_body(
+    booking: Booking, hold: Hold, passengers: Sequence[BookingPassenger]
+) -> dict[str, Any]:
+    """The JSON form of a booking."""
+    return {
+        "reference": booking.reference,
+        "status": booking.status,
+        "trip_instance": booking.trip_instance,
+        "from": hold.board_stop_id,
+        "to": hold.alight_stop_id,
+        "hold_id": hold.id,
+        "contact_email": booking.contact_email,
+        "passengers": [
+            {"name": p.name, "seat": p.seat, "seat_class": p.seat_class} for p in passengers
+        ],
+        "created_at": booking.created_at.isoformat(),
+        "cancelled_at": booking.cancelled_at.isoformat() if booking.cancelled_at else None,
+    }
+
+
+def _passengers(session: Session, booking: Booking) -> list[BookingPassenger]:
+    return list(
+        session.scalars(
+            select(BookingPassenger)
+            .where(BookingPassenger.booking_id == booking.id)
+            .order_by(BookingPassenger.position)
+        )
+    )
+
+
+def _booking_for(session: Session, reference: str, email: str, *, lock: bool) -> Booking:
+    query = select(Booking).where(Booking.reference == reference.upper())
+    if lock:
+        query = query.with_for_update()
+    booking = session.scalar(query)
+    if booking is None or booking.contact_email.casefold() != email.casefold():
+        raise NotFoundError("booking_not_found", f"no booking {reference} for that email")
+    return booking
+
+
+def get_booking(session: Session, reference: str, email: str) -> dict[str, Any]:
+    """A booking, shown to whoever knows its reference and contact email."""
+    booking = _booking_for(session, reference, email, lock=False)
+    hold = session.get(Hold, booking.hold_id)
+    assert hold is not None  # noqa: S101 - a booking's hold is never deleted
+    return booking_body(booking, hold, _passengers(session, booking))
+
+
+def cancel_booking(
+    inventory: Inventory, reference: str, email: str, now: datetime
+) -> dict[str, Any]:
+    """Cancel a booking and free its seats (idempotent)."""
+    with writer(inventory) as session:
+        booking = _booking_for(session, reference, email, lock=True)
+        hold = locked_hold(session, booking.hold_id)
+        if booking.status == "confirmed":
+            end_claims(session, hold)
+            booking.status = "cancelled"
+            booking.cancelled_at = now
+        body = booking_body(booking, hold, _passengers(session, booking))
+        session.commit()
+        return body

@@ -1,0 +1,430 @@
+"""What holds and bookings share: the reservation context, writer transactions, idempotency,
+and reading and ending claims on a trip instance's seats and places.
+
+Every write runs in a writer transaction (``writer``) and leaves the last word to the
+database: an exclusion constraint (PostgreSQL) or trigger (SQLite) refuses a seat claim
+overlapping another, and a CHECK refuses a leg's places beyond its capacity, whatever the
+application believed when it read. Lock waits are bounded by ``lock_timeout``; a request that
+loses a race gets 409 with a code, one that cannot get its locks in time 503
+``busy_try_again``, never a 500. Reads count only claims whose expiry is still ahead.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, and_, case, delete, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from backend.db import Database
+from backend.errors import ConflictError, NotFoundError, ServiceError
+from backend.models import (
+    Hold,
+    IdempotencyRecord,
+    LegCapacity,
+    PlaceClaim,
+    SeatClaim,
+    TripInventory,
+)
+from backend.services import trip_lookup
+from backend.services.timetable import require_active_version
+from backend.services.trip_lookup import ResolvedInstance, TripStopsCache
+from backend.services.version_facts import VersionFactsCache
+from inventory.errors import InventoryError
+from inventory.legs import LegRange, leg_range_between
+from inventory.seatmaps import SeatMap, SeatMapCatalog
+
+# The rush path runs Core statements on this table, without the ORM's bookkeeping.
+SEAT_CLAIMS: Table = SeatClaim.__table__  # type: ignore[assignment]
+
+_INVENTORY_STATUS = {
+    "seat_taken": 409,
+    "sold_out": 409,
+    "invalid_leg_range": 400,
+    "unknown_seat": 400,
+    "duplicate_seat": 400,
+    "invalid_party": 400,
+    "class_mismatch": 400,
+    "invalid_seat_map": 500,
+}
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """What the reservation services need from the application."""
+
+    database: Database
+    seat_maps: SeatMapCatalog
+    facts: VersionFactsCache
+    trips: TripStopsCache
+    hold_duration: timedelta
+    lock_timeout_ms: int
+    # Trip instances whose inventory rows this process has seen created.
+    opened: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class IdempotencyKey:
+    """An ``Idempotency-Key`` header, scoped to one operation, with a digest of the body."""
+
+    scope: str
+    key: str
+    request_hash: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A response to give: status code and JSON body (as stored for idempotent replays)."""
+
+    status: int
+    body: dict[str, Any]
+
+
+def inventory_error(error: InventoryError) -> ServiceError:
+    """The service error for a refusal of the inventory domain."""
+    return ServiceError(error.code, error.message, status=_INVENTORY_STATUS.get(error.code, 400))
+
+
+def resolve(session: Session, inventory: Inventory, trip_instance: str) -> ResolvedInstance:
+    """The running trip instance named ``trip_instance`` in the active timetable."""
+    version = require_active_version(session)
+    facts = inventory.facts.get(session, version)
+    return trip_lookup.resolve(session, facts, inventory.trips, trip_instance)
+
+
+def seat_map_for(inventory: Inventory, resolved: ResolvedInstance) -> SeatMap:
+    """The seat map of the instance's trip; 409 ``not_reservable`` without one."""
+    seat_map = inventory.seat_maps.for_trip(resolved.trip.trip_id, resolved.trip.route_id)
+    if seat_map is None:
+        raise ConflictError(
+            "not_reservable", f"trip {resolved.trip.trip_id} has no seat map; it cannot be held"
+        )
+    return seat_map
+
+
+def legs_between(resolved: ResolvedInstance, from_stop: str, to_stop: str) -> LegRange:
+    """The leg range from ``from_stop`` to ``to_stop``; 400 ``invalid_leg_range``."""
+    try:
+        return leg_range_between(resolved.trip.stop_ids, from_stop, to_stop)
+    except InventoryError as error:
+        raise inventory_error(error) from error
+
+
+def live(column: Any, now: datetime) -> Any:
+    """Claims still counting at ``now``: booked, or held and not yet expired."""
+    return or_(column.is_(None), column > now)
+
+
+def taken_on(session: Session, trip_instance: str, now: datetime) -> dict[str, list[LegRange]]:
+    """Every live seat claim of a trip instance, by seat."""
+    taken: dict[str, list[LegRange]] = defaultdict(list)
+    claims = SEAT_CLAIMS.c
+    rows = session.connection().execute(
+        select(claims.seat, claims.board, claims.alight).where(
+            claims.trip_instance == trip_instance, live(claims.expires_at, now)
+        )
+    )
+    for seat, board, alight in rows:
+        taken[seat].append(LegRange(board, alight))
+    return taken
+
+
+def taken_around(
+    session: Session, trip_instance: str, legs: LegRange, now: datetime
+) -> dict[str, list[LegRange]]:
+    """What assignment needs of the claims on ``legs``, summed up per seat by the database.
+
+    For every seat with live claims: one claim overlapping ``legs`` if any does, else the
+    nearest claims ending before it and starting after it (as one-leg stand-ins), which is
+    all that decides whether the seat is free on ``legs`` and how tightly it fits. A busy trip
+    thus costs one row per seat rather than one per claim.
+    """
+    claims = SEAT_CLAIMS.c
+    overlapping = and_(claims.board < legs.alight, claims.alight > legs.board)
+    rows = session.connection().execute(
+        select(
+            claims.seat,
+            func.max(case((overlapping, 1), else_=0)),
+            func.max(case((claims.alight <= legs.board, claims.alight))),
+            func.min(case((claims.board >= legs.alight, claims.board))),
+        )
+        .where(claims.trip_instance == trip_instance, live(claims.expires_at, now))
+        .group_by(claims.seat)
+    )
+    taken: dict[str, list[LegRange]] = {}
+    for seat, blocked, free_from, free_until in rows:
+        if blocked:
+            taken[seat] = [legs]
+            continue
+        ranges = taken[seat] = []
+        if free_from is not None:
+            ranges.append(LegRange(free_from - 1, free_from))
+        if free_until is not None:
+            ranges.append(LegRange(free_until, free_until + 1))
+    return taken
+
+
+def place_claims(
+    session: Session, trip_instance: str, now: datetime
+) -> dict[str, list[tuple[LegRange, int]]]:
+    """Every live place claim of a trip instance, by class."""
+    claims: dict[str, list[tuple[LegRange, int]]] = defaultdict(list)
+    rows = session.execute(
+        select(PlaceClaim.seat_class, PlaceClaim.board, PlaceClaim.alight, PlaceClaim.places).where(
+            PlaceClaim.trip_instance == trip_instance, live(PlaceClaim.expires_at, now)
+        )
+    )
+    for seat_class, board, alight, places in rows:
+        claims[seat_class].append((LegRange(board, alight), places))
+    return claims
+
+
+@contextmanager
+def writer(inventory: Inventory) -> Iterator[Session]:
+    """A writer transaction with bounded lock waits; database refusals become 409/503."""
+    with inventory.database.writer_sessions() as session:
+        try:
+            _bound_lock_waits(session, inventory.lock_timeout_ms)
+            yield session
+        except (IntegrityError, OperationalError, DBAPIError) as error:
+            session.rollback()
+            raise _database_refusal(error) from error
+
+
+def _bound_lock_waits(session: Session, milliseconds: int) -> None:
+    """Give the session's PostgreSQL connection its lock timeout, once per connection.
+
+    The setting stays with the connection (saving a round trip per transaction); work that
+    may wait longer on locks, such as a feed import, sets its own for its transaction.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return
+    info = connection.connection.info
+    if info.get(_LOCK_TIMEOUT_KEY) != milliseconds:
+        connection.execute(text(f"SET lock_timeout = {int(milliseconds)}"))
+        info[_LOCK_TIMEOUT_KEY] = milliseconds
+
+
+_LOCK_TIMEOUT_KEY = "faregate_lock_timeout_ms"
+
+
+def _database_refusal(error: DBAPIError) -> ServiceError:
+    state = getattr(error.orig, "sqlstate", None) or ""
+    text_ = str(error.orig)
+    if state == "23P01" or "overlaps another claim" in text_:
+        return ConflictError("seat_taken", "a seat was taken by another traveler meanwhile")
+    if state == "23514" or "within_capacity" in text_:
+        return ConflictError("sold_out", "not enough places left on these legs")
+    if state in ("55P03", "40P01", "40001") or "database is locked" in text_:
+        return ServiceError("busy_try_again", "too many travelers at once; try again", status=503)
+    if state == "23505" and "idempotency_record" in text_:
+        return _IdempotencyRaceError("idempotency_in_flight", "the same request is in progress")
+    raise error
+
+
+class _IdempotencyRaceError(ServiceError):
+    """Two requests with one Idempotency-Key ran at once; the loser replays the winner."""
+
+    status = 409
+
+
+def _replay(session: Session, key: IdempotencyKey | None) -> Outcome | None:
+    if key is None:
+        return None
+    record = session.get(IdempotencyRecord, (key.scope, key.key))
+    if record is None:
+        return None
+    if record.request_hash != key.request_hash:
+        raise ServiceError(
+            "idempotency_key_reused",
+            "this Idempotency-Key was used with a different request",
+            status=422,
+        )
+    return Outcome(record.status_code, record.body)
+
+
+def with_idempotency(
+    inventory: Inventory,
+    key: IdempotencyKey | None,
+    run: Callable[[Session], Outcome],
+    now: datetime,
+) -> Outcome:
+    """Run ``run`` in a writer transaction, once per idempotency key; replay otherwise."""
+
+    def once() -> Outcome:
+        with writer(inventory) as session:
+            replay = _replay(session, key)
+            if replay is not None:
+                return replay
+            if key is not None:
+                # Claim the key first: a concurrent twin waits here, then replays this one.
+                record = IdempotencyRecord(
+                    scope=key.scope,
+                    key=key.key,
+                    request_hash=key.request_hash,
+                    status_code=0,
+                    body={},
+                    created_at=now,
+                )
+                session.add(record)
+                session.flush()
+            outcome = run(session)
+            if key is not None:
+                record.status_code = outcome.status
+                record.body = outcome.body
+            session.commit()
+            return outcome
+
+    try:
+        return once()
+    except _IdempotencyRaceError:
+        return once()
+
+
+def open_inventory(
+    session: Session, resolved: ResolvedInstance, seat_map: SeatMap, now: datetime
+) -> None:
+    """Create the trip instance's inventory row and capacity rows if they are new."""
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(
+        insert(TripInventory)
+        .values(
+            trip_instance=resolved.key,
+            feed_version_id=resolved.trip.version,
+            trip_id=resolved.trip.trip_id,
+            service_date=resolved.instance.service_date,
+            route_id=resolved.trip.route_id,
+            seat_map=seat_map.name,
+            stop_ids=list(resolved.trip.stop_ids),
+            created_at=now,
+        )
+        .on_conflict_do_nothing()
+    )
+    legs = len(resolved.trip.stop_ids) - 1
+    rows = [
+        {
+            "trip_instance": resolved.key,
+            "seat_class": seat_class,
+            "leg": leg,
+            "capacity": capacity,
+            "used": 0,
+        }
+        for seat_class, capacity in sorted(seat_map.unassigned.items())
+        for leg in range(legs)
+    ]
+    if rows:
+        session.execute(insert(LegCapacity).values(rows).on_conflict_do_nothing())
+
+
+def expire_seat_claims(session: Session, trip_instance: str, now: datetime) -> None:
+    """Delete the trip instance's expired seat claims and end their holds."""
+    expired = session.scalars(
+        delete(SeatClaim)
+        .where(SeatClaim.trip_instance == trip_instance, SeatClaim.expires_at <= now)
+        .returning(SeatClaim.hold_id)
+    ).all()
+    if expired:
+        session.execute(
+            update(Hold)
+            .where(Hold.id.in_(set(expired)), Hold.status == "held")
+            .values(status="expired", ended_at=now)
+        )
+
+
+def lock_legs(session: Session, trip_instance: str, seat_class: str) -> dict[int, LegCapacity]:
+    """Lock every leg row of a class, in leg order (the same order in every transaction)."""
+    rows = session.scalars(
+        select(LegCapacity)
+        .where(LegCapacity.trip_instance == trip_instance, LegCapacity.seat_class == seat_class)
+        .order_by(LegCapacity.leg)
+        .with_for_update()
+    ).all()
+    return {row.leg: row for row in rows}
+
+
+def give_back(legs: dict[int, LegCapacity], claim: PlaceClaim) -> None:
+    """Return a place claim's places to the legs it used."""
+    for leg in range(claim.board, claim.alight):
+        legs[leg].used -= claim.places
+
+
+def expire_place_claims(
+    session: Session,
+    legs: dict[int, LegCapacity],
+    *,
+    trip_instance: str,
+    seat_class: str,
+    now: datetime,
+) -> None:
+    """End the expired place claims of a class, giving their places back."""
+    expired = session.scalars(
+        select(PlaceClaim).where(
+            PlaceClaim.trip_instance == trip_instance,
+            PlaceClaim.seat_class == seat_class,
+            PlaceClaim.expires_at <= now,
+        )
+    ).all()
+    for claim in expired:
+        give_back(legs, claim)
+        session.delete(claim)
+    if expired:
+        session.execute(
+            update(Hold)
+            .where(Hold.id.in_({claim.hold_id for claim in expired}), Hold.status == "held")
+            .values(status="expired", ended_at=now)
+        )
+
+
+def hold_status(hold: Hold, now: datetime) -> str:
+    """A hold's status as of ``now`` (a held hold past its expiry is expired)."""
+    if hold.status == "held" and hold.expires_at <= now:
+        return "expired"
+    return hold.status
+
+
+def hold_seats(session: Session, hold_id: str) -> list[str]:
+    """The seats a hold claims, in the order they were claimed."""
+    return list(
+        session.scalars(
+            select(SeatClaim.seat).where(SeatClaim.hold_id == hold_id).order_by(SeatClaim.id)
+        )
+    )
+
+
+def locked_hold(session: Session, hold_id: str) -> Hold:
+    """A hold, locked for this transaction; 404 ``hold_not_found``."""
+    hold = session.get(Hold, hold_id, with_for_update=True)
+    if hold is None:
+        raise NotFoundError("hold_not_found", f"no hold {hold_id}")
+    return hold
+
+
+def end_claims(session: Session, hold: Hold) -> None:
+    """Delete the hold's claims, giving places back to their legs (locked in leg order)."""
+    session.execute(delete(SeatClaim).where(SeatClaim.hold_id == hold.id))
+    claims = session.scalars(select(PlaceClaim).where(PlaceClaim.hold_id == hold.id)).all()
+    for claim in claims:
+        legs = lock_legs(session, claim.trip_instance, claim.seat_class)
+        give_back(legs, claim)
+        session.delete(claim)
+
+
+def expire_hold(inventory: Inventory, hold_id: str, now: datetime) -> None:
+    """End a hold that has run out and free what it claimed."""
+    with writer(inventory) as session:
+        hold = locked_hold(session, hold_id)
+        if hold.status == "held":
+            end_claims(session, hold)
+            hold.status = "expired"
+            hold.ended_at = now
+        session.commit()
