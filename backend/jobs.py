@@ -24,7 +24,7 @@ from backend.services.reservations import sweep_expired
 from backend.services.trip_lookup import TripStopsCache
 from backend.services.version_facts import VersionFactsCache
 from backend.settings import Settings
-from inventory.seatmaps import load_seat_maps
+from inventory.seatmap_files import load_seat_maps
 
 log = logging.getLogger(__name__)
 

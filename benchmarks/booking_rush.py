@@ -58,7 +58,7 @@ from backend.settings import Settings  # noqa: E402
 from inventory.assignment import SeatRequest, assign_seats  # noqa: E402
 from inventory.availability import free_seats  # noqa: E402
 from inventory.legs import LegRange  # noqa: E402
-from inventory.seatmaps import parse_seat_map  # noqa: E402
+from inventory.seatmap_files import parse_seat_map  # noqa: E402
 
 SAMPLE_FEED = ROOT / "backend" / "data" / "sample-feed-1"
 CLIENTS = 32

@@ -22,7 +22,8 @@ from inventory.assignment import (
 from inventory.availability import free_seats, seat_is_free
 from inventory.errors import InventoryError
 from inventory.legs import LegRange
-from inventory.seatmaps import SeatMap, load_seat_maps, parse_seat_map
+from inventory.seatmap_files import load_seat_maps, parse_seat_map
+from inventory.seatmaps import SeatMap
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "config" / "seatmaps"
 STOPS = 6

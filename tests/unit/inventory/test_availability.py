@@ -17,7 +17,8 @@ from inventory.availability import (
 )
 from inventory.errors import InventoryError
 from inventory.legs import LegRange
-from inventory.seatmaps import SeatMap, parse_seat_map
+from inventory.seatmap_files import parse_seat_map
+from inventory.seatmaps import SeatMap
 
 LEGS = 6
 MAP = parse_seat_map(

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from inventory.errors import InventoryError
-from inventory.seatmaps import Seat, SeatMap, SeatMapCatalog, load_seat_maps, parse_seat_map
+from inventory.seatmap_files import load_seat_maps, parse_seat_map
+from inventory.seatmaps import Seat, SeatMap, SeatMapCatalog
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "config" / "seatmaps"
 
