@@ -59,15 +59,15 @@ def open_member(feed: Path, file_name: str) -> Iterator[IO[bytes]]:
         yield member
 
 
-def member_size(feed: Path, file_name: str) -> int:
-    """The uncompressed size of ``file_name`` in a zip or folder feed (0 when unreadable)."""
+def member_sizes(feed: Path) -> dict[str, int]:
+    """The uncompressed size of every file at the root of a zip or folder feed, by name."""
     try:
         if feed.is_dir():
-            return (feed / file_name).stat().st_size
+            return {item.name: item.stat().st_size for item in feed.iterdir() if item.is_file()}
         with zipfile.ZipFile(feed) as archive:
-            return archive.getinfo(file_name).file_size
-    except (OSError, KeyError, zipfile.BadZipFile):
-        return 0
+            return {info.filename: info.file_size for info in archive.infolist()}
+    except (OSError, zipfile.BadZipFile):
+        return {}
 
 
 def plain_header(feed: Path, table: GtfsTable) -> list[str] | None:

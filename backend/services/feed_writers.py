@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Engine
 
 from backend.models.gtfs_tables import GTFS_TABLES, keyed_by_row_index
-from backend.services.feed_bulk import BulkLoadError, CopyThread, member_size, plain_header
+from backend.services.feed_bulk import BulkLoadError, CopyThread, member_sizes, plain_header
 from backend.services.feed_staging import StagedCopy, StagingUnavailableError
 from gtfs.schema import TABLES
 from gtfs.schema import Table as GtfsTable
@@ -112,9 +112,11 @@ class PostgresCopyWriter(_BaseWriter):
     def _start_raw_copies(self, engine: Engine, feed: Path) -> None:
         # The largest file first, and every copy before any index is built, so the server
         # is never idle waiting for the validator.
-        sizes = {table.name: member_size(feed, table.file_name) for table in TABLES}
+        files = member_sizes(feed)
+        present = [table for table in TABLES if table.file_name in files]
+        sizes = {table.name: files[table.file_name] for table in present}
         raw: list[GtfsTable] = []
-        for table in sorted(TABLES, key=lambda t: -sizes[t.name]):
+        for table in sorted(present, key=lambda t: -sizes[t.name]):
             columns = None if keyed_by_row_index(table) else plain_header(feed, table)
             if columns is None:
                 continue
