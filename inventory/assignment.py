@@ -38,8 +38,8 @@ fewest rows away, then fewest columns away), and tries this around the first nee
 with none, around one seat of every row (the best seat with a free seat beside it, if any),
 keeping the gathering the objective above ranks best. Seats otherwise go by the position,
 spare-seat, tight-fit and order criteria, in that order. For a party of one that order is the
-whole objective, so the greedy answer is the best one and the solver is not called
-(``method`` "direct").
+whole objective: the best seat meeting the needs is found in one pass over the map
+(``inventory.single_seat``) and the solver is not called (``method`` "direct").
 
 An assignment is reported *together* when its seats form one group in which each seat is a row
 neighbour (same row, nothing but an aisle between) or a column neighbour (same column,
@@ -63,6 +63,7 @@ from inventory.errors import (
 )
 from inventory.legs import LegRange
 from inventory.seatmaps import Seat, SeatMap
+from inventory.single_seat import best_single_seat
 
 MAX_PARTY = 9
 POSITIONS = ("window", "aisle")
@@ -144,11 +145,25 @@ def assign_seats(
     time_limit_s: float = 0.2,
 ) -> Assignment:
     """Choose seats for ``request`` on a trip of ``stop_count`` stops (CP-SAT, else greedy)."""
-    problem = _prepare(seat_map, taken, request, stop_count)
-    greedy = _greedy(problem)
     if request.party == 1:
         # Nothing to seat together: the best-ranked seat meeting the needs is the optimum.
-        return _assignment(problem, greedy, DIRECT)
+        request.validate()
+        request.legs.validate(stop_count)
+        label = best_single_seat(
+            seat_map,
+            taken,
+            request.legs,
+            last_leg_end=stop_count - 1,
+            seat_class=request.seat_class,
+            position=request.position,
+            accessible=request.accessible > 0,
+            bike=request.bikes > 0,
+        )
+        if label is not None:
+            return Assignment((label,), DIRECT, together=True)
+        # No seat qualifies: preparing the general problem raises the refusal that says why.
+    problem = _prepare(seat_map, taken, request, stop_count)
+    greedy = _greedy(problem)
     if time_limit_s > 0:
         # OR-Tools is loaded on the first party that needs the solver, not with this module.
         from inventory.cp_sat import solve  # noqa: PLC0415
