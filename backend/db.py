@@ -87,6 +87,11 @@ class Database:
         self.writer_sessions = sessionmaker(
             self.engine.execution_options(**{WRITER_OPTION: True}), expire_on_commit=False
         )
+        # Sessions whose every statement commits on its own, for writes made atomic by being
+        # one statement.
+        self.autocommit_sessions = sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
+        )
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -188,9 +188,16 @@ def _activate(session: Session, version: FeedVersion, now: datetime) -> None:
         version.published_at = now
 
 
+_ACTIVE_VERSION = select(ActiveFeed.__table__.c.feed_version_id).where(
+    ActiveFeed.__table__.c.id == 1
+)
+
+
 def active_version_id(session: Session) -> int | None:
     """The id of the published feed version, or None before the first publication."""
-    return session.scalar(select(ActiveFeed.feed_version_id).where(ActiveFeed.id == 1))
+    # Every reservation asks this: one statement built once, run without the ORM.
+    version: int | None = session.connection().scalar(_ACTIVE_VERSION)
+    return version
 
 
 def list_versions(session: Session) -> list[FeedVersion]:

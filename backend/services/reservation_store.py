@@ -11,6 +11,7 @@ loses a race gets 409 with a code, one that cannot get its locks in time 503
 
 from __future__ import annotations
 
+import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,7 +19,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, case, delete, func, or_, select, text, update
+from sqlalchemy import (
+    BindParameter,
+    Integer,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -45,6 +60,9 @@ from inventory.seatmaps import SeatMap, SeatMapCatalog
 # The rush path runs Core statements on this table, without the ORM's bookkeeping.
 SEAT_CLAIMS: Table = SeatClaim.__table__  # type: ignore[assignment]
 
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+REFERENCE_LENGTH = 8
+
 _INVENTORY_STATUS = {
     "seat_taken": 409,
     "sold_out": 409,
@@ -70,6 +88,11 @@ class Inventory:
     # Trip instances whose inventory rows this process has seen created.
     opened: set[str] = field(default_factory=set)
 
+    @property
+    def one_statement_writes(self) -> bool:
+        """Whether holds and confirmations may write in one statement (``one_statement``)."""
+        return self.database.engine.dialect.name == "postgresql"
+
 
 @dataclass(frozen=True)
 class IdempotencyKey:
@@ -86,6 +109,11 @@ class Outcome:
 
     status: int
     body: dict[str, Any]
+
+
+def new_reference() -> str:
+    """A random booking reference: 8 characters without look-alikes (about 10^12 choices)."""
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
 def inventory_error(error: InventoryError) -> ServiceError:
@@ -118,8 +146,9 @@ def legs_between(resolved: ResolvedInstance, from_stop: str, to_stop: str) -> Le
         raise inventory_error(error) from error
 
 
-def live(column: Any, now: datetime) -> Any:
-    """Claims still counting at ``now``: booked, or held and not yet expired."""
+def live(column: Any, now: datetime | BindParameter[Any]) -> Any:
+    """Claims still counting at ``now`` (a time, or a parameter standing for one): booked, or
+    held and not yet expired."""
     return or_(column.is_(None), column > now)
 
 
@@ -147,17 +176,9 @@ def taken_around(
     all that decides whether the seat is free on ``legs`` and how tightly it fits. A busy trip
     thus costs one row per seat rather than one per claim.
     """
-    claims = SEAT_CLAIMS.c
-    overlapping = and_(claims.board < legs.alight, claims.alight > legs.board)
     rows = session.connection().execute(
-        select(
-            claims.seat,
-            func.max(case((overlapping, 1), else_=0)),
-            func.max(case((claims.alight <= legs.board, claims.alight))),
-            func.min(case((claims.board >= legs.alight, claims.board))),
-        )
-        .where(claims.trip_instance == trip_instance, live(claims.expires_at, now))
-        .group_by(claims.seat)
+        _TAKEN_AROUND,
+        {"trip_instance": trip_instance, "board": legs.board, "alight": legs.alight, "now": now},
     )
     taken: dict[str, list[LegRange]] = {}
     for seat, blocked, free_from, free_until in rows:
@@ -170,6 +191,29 @@ def taken_around(
         if free_until is not None:
             ranges.append(LegRange(free_until, free_until + 1))
     return taken
+
+
+def _taken_around_statement() -> Select[str, int, int | None, int | None]:
+    claims = SEAT_CLAIMS.c
+    board, alight = bindparam("board", type_=Integer), bindparam("alight", type_=Integer)
+    overlapping = and_(claims.board < alight, claims.alight > board)
+    return (
+        select(
+            claims.seat,
+            func.max(case((overlapping, 1), else_=0)),
+            func.max(case((claims.alight <= board, claims.alight))),
+            func.min(case((claims.board >= alight, claims.board))),
+        )
+        .where(
+            claims.trip_instance == bindparam("trip_instance"),
+            live(claims.expires_at, bindparam("now", type_=claims.expires_at.type)),
+        )
+        .group_by(claims.seat)
+    )
+
+
+# Built once: every hold runs it.
+_TAKEN_AROUND = _taken_around_statement()
 
 
 def place_claims(
@@ -196,6 +240,18 @@ def writer(inventory: Inventory) -> Iterator[Session]:
             yield session
         except (IntegrityError, OperationalError, DBAPIError) as error:
             session.rollback()
+            raise _database_refusal(error) from error
+
+
+@contextmanager
+def single_statements(inventory: Inventory) -> Iterator[Session]:
+    """A session whose every statement commits on its own, with bounded lock waits and
+    database refusals turned into 409/503, as in :func:`writer`."""
+    with inventory.database.autocommit_sessions() as session:
+        try:
+            _bound_lock_waits(session, inventory.lock_timeout_ms)
+            yield session
+        except (IntegrityError, OperationalError, DBAPIError) as error:
             raise _database_refusal(error) from error
 
 
@@ -399,6 +455,31 @@ def hold_seats(session: Session, hold_id: str) -> list[str]:
             select(SeatClaim.seat).where(SeatClaim.hold_id == hold_id).order_by(SeatClaim.id)
         )
     )
+
+
+# Advisory locks of the two-key form: this class id, then a hash of the trip instance.
+CLAIM_WRITERS_LOCK_CLASS = 0x46470001
+
+_LOCK_CLAIM_WRITERS = text(
+    "SELECT pg_advisory_xact_lock(CAST(:lock_class AS integer), hashtext(:trip_instance))"
+)
+
+
+def lock_claim_writers(session: Session, trip_instance: str) -> None:
+    """Wait for other writers of the trip instance's seat claims; block them until commit.
+
+    On PostgreSQL every transaction that inserts or updates seat claims takes this lock first
+    (``one_statement`` takes it inside its statements). The exclusion constraint checks a new
+    claim against the others after inserting it, so two uncommitted conflicting claims would
+    each wait for the other's transaction: a deadlock, broken only after a second. In turn,
+    each check finds the earlier claims committed and refuses at once. SQLite writers are
+    serialized already.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(
+            _LOCK_CLAIM_WRITERS,
+            {"lock_class": CLAIM_WRITERS_LOCK_CLASS, "trip_instance": trip_instance},
+        )
 
 
 def locked_hold(session: Session, hold_id: str) -> Hold:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from backend.errors import ConflictError, NotFoundError, ServiceError
 from backend.models import Hold, PlaceClaim
+from backend.services import one_statement
 from backend.services.reservation_store import (
     SEAT_CLAIMS,
     IdempotencyKey,
@@ -37,12 +38,14 @@ from backend.services.reservation_store import (
     hold_status,
     inventory_error,
     legs_between,
+    lock_claim_writers,
     lock_legs,
     locked_hold,
     open_inventory,
     place_claims,
     resolve,
     seat_map_for,
+    single_statements,
     taken_around,
     taken_on,
     with_idempotency,
@@ -138,11 +141,25 @@ def create_hold(
     is tried again in a new transaction, which first clears expired claims on the trip and
     reads the taken seats afresh; a traveler's own choice of seats is tried once more only.
     """
+    if key is None and inventory.one_statement_writes:
+        try:
+            with single_statements(inventory) as session:
+                outcome = _hold_once(
+                    session, inventory, request, now, clear_expired=False, one_statement_write=True
+                )
+            if outcome is not None:
+                return outcome
+        except ConflictError as refusal:
+            if refusal.code != "seat_taken":
+                raise
+        # Lost a race, or the hold needs a transaction: the general path below.
     attempts = 2 if request.seats else AUTO_ASSIGN_ATTEMPTS
     for attempt in range(attempts):
 
         def run(session: Session, fresh: bool = attempt > 0) -> Outcome:
-            return _hold_once(session, inventory, request, now, clear_expired=fresh)
+            outcome = _hold_once(session, inventory, request, now, clear_expired=fresh)
+            assert outcome is not None  # noqa: S101 - a writer transaction does every hold
+            return outcome
 
         try:
             return with_idempotency(inventory, key, run, now)
@@ -159,10 +176,18 @@ def _hold_once(
     now: datetime,
     *,
     clear_expired: bool,
-) -> Outcome:
+    one_statement_write: bool = False,
+) -> Outcome | None:
+    """Hold in ``session``; with ``one_statement_write``, None when the hold needs a
+    transaction (the trip's inventory is new to this process, or places are asked for)."""
     resolved = resolve(session, inventory, request.trip_instance)
     seat_map = seat_map_for(inventory, resolved)
     legs = legs_between(resolved, request.from_stop, request.to_stop)
+    places_class = request.seat_class if request.seat_class in seat_map.unassigned else None
+    if one_statement_write and (
+        resolved.key not in inventory.opened or (places_class is not None and not request.seats)
+    ):
+        return None
     if resolved.key not in inventory.opened:
         open_inventory(session, resolved, seat_map, now)
     hold = Hold(
@@ -178,7 +203,6 @@ def _hold_once(
         created_at=now,
         expires_at=now + inventory.hold_duration,
     )
-    places_class = request.seat_class if request.seat_class in seat_map.unassigned else None
     if places_class is not None and not request.seats:
         hold.assignment = "places"
         session.add(hold)
@@ -190,7 +214,11 @@ def _hold_once(
     if clear_expired:
         expire_seat_claims(session, resolved.key, now)
     seats = _choose_seats(session, resolved, seat_map, legs, request=request, hold=hold, now=now)
-    # Plain INSERTs (the hold object only carries the values): this is the rush path.
+    if one_statement_write:
+        one_statement.insert_hold(session, hold, seats)
+        return Outcome(201, hold_body(hold, seats, now))
+    # Plain INSERTs (the hold object only carries the values).
+    lock_claim_writers(session, resolved.key)
     connection = session.connection()
     connection.execute(insert(HOLDS).values(_row_of(hold)))
     connection.execute(  # the database refuses an overlapping claim here: 409 seat_taken

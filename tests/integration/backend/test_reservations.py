@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from backend.app import create_app
 from backend.db import Database
 from backend.errors import ServiceError
-from backend.models import Hold, SeatClaim
+from backend.models import Booking, BookingPassenger, Hold, SeatClaim
 from backend.services import bookings, feeds, reservation_store, reservations
 from backend.services.bookings import Passenger
 from backend.services.reservation_store import Inventory
@@ -345,3 +345,26 @@ def _outcome(
         return assign_seats(seat_map, taken, request, stop_count=stops)
     except InventoryError as refusal:
         return refusal.code
+
+
+def test_a_booking_reference_already_taken_is_drawn_again(
+    inventory: Inventory, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first booking draws AAAAAAAA; the second draws it too, then BBBBBBBB.
+    letters = iter("A" * 8 + "A" * 8 + "B" * 8)
+    monkeypatch.setattr(reservation_store.secrets, "choice", lambda _alphabet: next(letters))
+    references = []
+    for seat in ("1C", "1D"):
+        held = _service_hold(inventory, T0, seats=(seat,))
+        outcome = bookings.confirm(
+            inventory, held["id"], passengers=[Passenger("Ada")], email="a@example.org", now=T0
+        )
+        assert outcome.status == 201
+        assert [p["seat"] for p in outcome.body["passengers"]] == [seat]
+        references.append(outcome.body["reference"])
+    assert references == ["AAAAAAAA", "BBBBBBBB"]
+    with database.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Booking)) == 2
+        assert session.scalar(select(func.count()).select_from(BookingPassenger)) == 2
+        statuses = session.scalars(select(Hold.status)).all()
+    assert statuses == ["confirmed", "confirmed"]
