@@ -26,8 +26,8 @@ from backend.models import (
     PlaceClaim,
 )
 from backend.services import one_statement
+from backend.services.claim_reads import SEAT_CLAIMS
 from backend.services.reservation_store import (
-    SEAT_CLAIMS,
     IdempotencyKey,
     Inventory,
     Outcome,

@@ -1,7 +1,8 @@
 """What holds and bookings share: the reservation context, writer transactions, idempotency,
-and reading and ending claims on a trip instance's seats and places.
+and ending claims on a trip instance's seats and places (``claim_reads`` reads them).
 
-Every write runs in a writer transaction (``writer``) and leaves the last word to the
+Every write runs in a writer transaction (``writer``), or on PostgreSQL as one statement of
+its own (``single_statements``, ``one_statement``), and leaves the last word to the
 database: an exclusion constraint (PostgreSQL) or trigger (SQLite) refuses a seat claim
 overlapping another, and a CHECK refuses a leg's places beyond its capacity, whatever the
 application believed when it read. Lock waits are bounded by ``lock_timeout``; a request that
@@ -12,7 +13,6 @@ loses a race gets 409 with a code, one that cannot get its locks in time 503
 from __future__ import annotations
 
 import secrets
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,16 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    BindParameter,
-    Integer,
-    Select,
-    Table,
-    and_,
-    bindparam,
-    case,
     delete,
-    func,
-    or_,
     select,
     text,
     update,
@@ -56,9 +47,6 @@ from backend.services.version_facts import VersionFactsCache
 from inventory.errors import InventoryError
 from inventory.legs import LegRange, leg_range_between
 from inventory.seatmaps import SeatMap, SeatMapCatalog
-
-# The rush path runs Core statements on this table, without the ORM's bookkeeping.
-SEAT_CLAIMS: Table = SeatClaim.__table__  # type: ignore[assignment]
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 REFERENCE_LENGTH = 8
@@ -144,91 +132,6 @@ def legs_between(resolved: ResolvedInstance, from_stop: str, to_stop: str) -> Le
         return leg_range_between(resolved.trip.stop_ids, from_stop, to_stop)
     except InventoryError as error:
         raise inventory_error(error) from error
-
-
-def live(column: Any, now: datetime | BindParameter[Any]) -> Any:
-    """Claims still counting at ``now`` (a time, or a parameter standing for one): booked, or
-    held and not yet expired."""
-    return or_(column.is_(None), column > now)
-
-
-def taken_on(session: Session, trip_instance: str, now: datetime) -> dict[str, list[LegRange]]:
-    """Every live seat claim of a trip instance, by seat."""
-    taken: dict[str, list[LegRange]] = defaultdict(list)
-    claims = SEAT_CLAIMS.c
-    rows = session.connection().execute(
-        select(claims.seat, claims.board, claims.alight).where(
-            claims.trip_instance == trip_instance, live(claims.expires_at, now)
-        )
-    )
-    for seat, board, alight in rows:
-        taken[seat].append(LegRange(board, alight))
-    return taken
-
-
-def taken_around(
-    session: Session, trip_instance: str, legs: LegRange, now: datetime
-) -> dict[str, list[LegRange]]:
-    """What assignment needs of the claims on ``legs``, summed up per seat by the database.
-
-    For every seat with live claims: one claim overlapping ``legs`` if any does, else the
-    nearest claims ending before it and starting after it (as one-leg stand-ins), which is
-    all that decides whether the seat is free on ``legs`` and how tightly it fits. A busy trip
-    thus costs one row per seat rather than one per claim.
-    """
-    rows = session.connection().execute(
-        _TAKEN_AROUND,
-        {"trip_instance": trip_instance, "board": legs.board, "alight": legs.alight, "now": now},
-    )
-    taken: dict[str, list[LegRange]] = {}
-    for seat, blocked, free_from, free_until in rows:
-        if blocked:
-            taken[seat] = [legs]
-            continue
-        ranges = taken[seat] = []
-        if free_from is not None:
-            ranges.append(LegRange(free_from - 1, free_from))
-        if free_until is not None:
-            ranges.append(LegRange(free_until, free_until + 1))
-    return taken
-
-
-def _taken_around_statement() -> Select[str, int, int | None, int | None]:
-    claims = SEAT_CLAIMS.c
-    board, alight = bindparam("board", type_=Integer), bindparam("alight", type_=Integer)
-    overlapping = and_(claims.board < alight, claims.alight > board)
-    return (
-        select(
-            claims.seat,
-            func.max(case((overlapping, 1), else_=0)),
-            func.max(case((claims.alight <= board, claims.alight))),
-            func.min(case((claims.board >= alight, claims.board))),
-        )
-        .where(
-            claims.trip_instance == bindparam("trip_instance"),
-            live(claims.expires_at, bindparam("now", type_=claims.expires_at.type)),
-        )
-        .group_by(claims.seat)
-    )
-
-
-# Built once: every hold runs it.
-_TAKEN_AROUND = _taken_around_statement()
-
-
-def place_claims(
-    session: Session, trip_instance: str, now: datetime
-) -> dict[str, list[tuple[LegRange, int]]]:
-    """Every live place claim of a trip instance, by class."""
-    claims: dict[str, list[tuple[LegRange, int]]] = defaultdict(list)
-    rows = session.execute(
-        select(PlaceClaim.seat_class, PlaceClaim.board, PlaceClaim.alight, PlaceClaim.places).where(
-            PlaceClaim.trip_instance == trip_instance, live(PlaceClaim.expires_at, now)
-        )
-    )
-    for seat_class, board, alight, places in rows:
-        claims[seat_class].append((LegRange(board, alight), places))
-    return claims
 
 
 @contextmanager

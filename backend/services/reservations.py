@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 from backend.errors import ConflictError, NotFoundError, ServiceError
 from backend.models import Hold, PlaceClaim
 from backend.services import one_statement
+from backend.services.claim_reads import SEAT_CLAIMS, place_claims, taken_around, taken_on
 from backend.services.reservation_store import (
-    SEAT_CLAIMS,
     IdempotencyKey,
     Inventory,
     Outcome,
@@ -42,12 +42,9 @@ from backend.services.reservation_store import (
     lock_legs,
     locked_hold,
     open_inventory,
-    place_claims,
     resolve,
     seat_map_for,
     single_statements,
-    taken_around,
-    taken_on,
     with_idempotency,
     writer,
 )

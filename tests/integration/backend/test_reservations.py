@@ -17,7 +17,7 @@ from backend.app import create_app
 from backend.db import Database
 from backend.errors import ServiceError
 from backend.models import Booking, BookingPassenger, Hold, SeatClaim
-from backend.services import bookings, feeds, reservation_store, reservations
+from backend.services import bookings, claim_reads, feeds, reservation_store, reservations
 from backend.services.bookings import Passenger
 from backend.services.reservation_store import Inventory
 from backend.services.reservations import HoldRequest
@@ -323,11 +323,11 @@ def test_the_per_seat_summary_of_claims_assigns_as_the_claims_do(
     assert seat_map is not None
     compared = 0
     with database.sessions() as session:
-        full = reservation_store.taken_on(session, CITY1, T0)
+        full = claim_reads.taken_on(session, CITY1, T0)
         for board in range(len(stops) - 1):
             for alight in range(board + 1, len(stops)):
                 legs = LegRange(board, alight)
-                summary = reservation_store.taken_around(session, CITY1, legs, T0)
+                summary = claim_reads.taken_around(session, CITY1, legs, T0)
                 for party in (1, 2, 3):
                     request = SeatRequest(party=party, legs=legs)
                     expected = _outcome(seat_map, full, request, len(stops))
