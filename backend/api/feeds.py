@@ -56,8 +56,8 @@ class Feeds(MethodView):
         return _with_active(feeds.list_versions(db.session()))
 
     @require_role(Role.PLANNER)
-    @blp.arguments(PublishFlagSchema, location="query")
-    @blp.arguments(FeedUploadSchema, location="files")
+    @blp.arguments(PublishFlagSchema(), location="query")
+    @blp.arguments(FeedUploadSchema(), location="files")
     @blp.response(201, FeedVersionSchema)
     @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
     def post(self, query: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
@@ -96,7 +96,7 @@ class FeedNotices(MethodView):
     """The stored notices of a version."""
 
     @require_role()
-    @blp.arguments(PageArgsSchema, location="query")
+    @blp.arguments(PageArgsSchema(), location="query")
     @blp.response(200, NoticePageSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, int], version_id: int) -> dict[str, Any]:

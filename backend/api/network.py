@@ -46,7 +46,7 @@ def _option(option: TripOption) -> dict[str, Any]:
 class Stops(MethodView):
     """Stops of the active timetable."""
 
-    @blp.arguments(StopSearchArgsSchema, location="query")
+    @blp.arguments(StopSearchArgsSchema(), location="query")
     @blp.response(200, StopPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Search stops by name (case-insensitive substring), a page at a time."""
@@ -75,7 +75,7 @@ class StopById(MethodView):
 class Departures(MethodView):
     """Departures from a stop."""
 
-    @blp.arguments(DeparturesArgsSchema, location="query")
+    @blp.arguments(DeparturesArgsSchema(), location="query")
     @blp.response(200, TripOptionSchema(many=True))
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], stop_id: str) -> list[dict[str, Any]]:
@@ -104,7 +104,7 @@ class Routes(MethodView):
 class TripSearch(MethodView):
     """Direct trips between two stops."""
 
-    @blp.arguments(TripSearchArgsSchema, location="query")
+    @blp.arguments(TripSearchArgsSchema(), location="query")
     @blp.response(200, TripOptionSchema(many=True))
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:

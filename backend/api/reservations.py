@@ -70,7 +70,7 @@ def _respond(outcome: Outcome) -> Response:
 class Availability(MethodView):
     """Free seats and places of a trip instance."""
 
-    @blp.arguments(AvailabilityArgsSchema, location="query")
+    @blp.arguments(AvailabilityArgsSchema(), location="query")
     @blp.response(200, AvailabilitySchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], trip_instance: str) -> dict[str, Any]:
@@ -89,7 +89,7 @@ class Availability(MethodView):
 class Holds(MethodView):
     """Holds on seats and places."""
 
-    @blp.arguments(HoldRequestSchema)
+    @blp.arguments(HoldRequestSchema())
     @blp.response(201, HoldSchema)
     @blp.doc(parameters=[{"in": "header", "name": n, **v} for n, v in IDEMPOTENCY_HEADER.items()])
     def post(self, body: dict[str, Any]) -> Response:
@@ -131,7 +131,7 @@ class HoldById(MethodView):
 class Bookings(MethodView):
     """Bookings."""
 
-    @blp.arguments(BookingRequestSchema)
+    @blp.arguments(BookingRequestSchema())
     @blp.response(201, BookingSchema)
     @blp.doc(parameters=[{"in": "header", "name": n, **v} for n, v in IDEMPOTENCY_HEADER.items()])
     def post(self, body: dict[str, Any]) -> Response:
@@ -152,7 +152,7 @@ class Bookings(MethodView):
 class BookingByReference(MethodView):
     """One booking, unlocked by its reference and contact email."""
 
-    @blp.arguments(BookingLookupSchema, location="query")
+    @blp.arguments(BookingLookupSchema(), location="query")
     @blp.response(200, BookingSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], reference: str) -> dict[str, Any]:
@@ -164,7 +164,7 @@ class BookingByReference(MethodView):
 class BookingCancel(MethodView):
     """Cancelling a booking."""
 
-    @blp.arguments(BookingLookupSchema)
+    @blp.arguments(BookingLookupSchema())
     @blp.response(200, BookingSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def post(self, args: dict[str, Any], reference: str) -> dict[str, Any]:

@@ -51,7 +51,7 @@ class Users(MethodView):
         return accounts.list_users(db.session())
 
     @require_role(Role.ADMIN)
-    @blp.arguments(NewUserSchema)
+    @blp.arguments(NewUserSchema())
     @blp.response(201, UserSchema)
     @blp.alt_response(409, response="CONFLICT")
     def post(self, body: dict[str, Any]) -> StaffUser:
@@ -74,7 +74,7 @@ class Tokens(MethodView):
         return accounts.list_tokens(db.session(), owner)
 
     @require_role()
-    @blp.arguments(NewTokenSchema)
+    @blp.arguments(NewTokenSchema())
     @blp.response(201, IssuedTokenSchema)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Issue a token to the caller, scoped to a role the caller's token holds."""
