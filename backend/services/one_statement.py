@@ -39,7 +39,8 @@ _HOLD_COLUMNS = (
     "expires_at",
 )
 
-# The hold, then its claims in the order of ``seats`` (claim ids keep that order).
+# The hold, then its claims in the order of ``seats`` (claim ids keep that order), only while
+# the feed version the hold was resolved in is the active one.
 _INSERT_HOLD = text(
     """
     WITH writers AS (
@@ -49,7 +50,8 @@ _INSERT_HOLD = text(
                           seat_class, party, status, assignment, created_at, expires_at)
         SELECT :id, :trip_instance, :board, :alight, :board_stop_id, :alight_stop_id,
                :seat_class, :party, :status, :assignment, :created_at, :expires_at
-        FROM writers
+        FROM writers, active_feed
+        WHERE active_feed.id = 1 AND active_feed.feed_version_id = :version
         RETURNING id
     )
     INSERT INTO seat_claim (hold_id, trip_instance, seat, board, alight, expires_at)
@@ -99,12 +101,14 @@ _CONFIRM = text(
 )
 
 
-def insert_hold(session: Session, hold: Hold, seats: Sequence[str]) -> None:
-    """Insert ``hold`` and a claim on each of ``seats`` over its legs, in one statement."""
+def insert_hold(session: Session, hold: Hold, seats: Sequence[str], *, version: int) -> bool:
+    """Insert ``hold`` and a claim on each of ``seats`` over its legs, in one statement, if
+    feed ``version`` is still the active one; whether it was."""
     values: dict[str, Any] = {name: getattr(hold, name) for name in _HOLD_COLUMNS}
     values["seats"] = list(seats)
     values["lock_class"] = CLAIM_WRITERS_LOCK_CLASS
-    session.execute(_INSERT_HOLD, values)
+    values["version"] = version
+    return bool(session.connection().execute(_INSERT_HOLD, values).rowcount)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,13 @@ _INVENTORY_STATUS = {
 }
 
 
+@dataclass
+class ActiveVersionHint:
+    """The feed version last found active, for writes that check it themselves."""
+
+    version: int | None = None
+
+
 @dataclass(frozen=True)
 class Inventory:
     """What the reservation services need from the application."""
@@ -75,6 +82,7 @@ class Inventory:
     lock_timeout_ms: int
     # Trip instances whose inventory rows this process has seen created.
     opened: set[str] = field(default_factory=set)
+    active_version: ActiveVersionHint = field(default_factory=ActiveVersionHint)
 
     @property
     def one_statement_writes(self) -> bool:
@@ -109,9 +117,13 @@ def inventory_error(error: InventoryError) -> ServiceError:
     return ServiceError(error.code, error.message, status=_INVENTORY_STATUS.get(error.code, 400))
 
 
-def resolve(session: Session, inventory: Inventory, trip_instance: str) -> ResolvedInstance:
-    """The running trip instance named ``trip_instance`` in the active timetable."""
-    version = require_active_version(session)
+def resolve(
+    session: Session, inventory: Inventory, trip_instance: str, *, version: int | None = None
+) -> ResolvedInstance:
+    """The running trip instance named ``trip_instance`` in the active timetable (or in the
+    feed ``version`` given)."""
+    if version is None:
+        version = require_active_version(session)
     facts = inventory.facts.get(session, version)
     return trip_lookup.resolve(session, facts, inventory.trips, trip_instance)
 

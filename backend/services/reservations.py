@@ -26,6 +26,7 @@ from backend.errors import ConflictError, NotFoundError, ServiceError
 from backend.models import Hold, PlaceClaim
 from backend.services import one_statement
 from backend.services.claim_reads import SEAT_CLAIMS, place_claims, taken_around, taken_on
+from backend.services.feeds import active_version_id
 from backend.services.reservation_store import (
     IdempotencyKey,
     Inventory,
@@ -141,9 +142,7 @@ def create_hold(
     if key is None and inventory.one_statement_writes:
         try:
             with single_statements(inventory) as session:
-                outcome = _hold_once(
-                    session, inventory, request, now, clear_expired=False, one_statement_write=True
-                )
+                outcome = _hold_in_one_statement(session, inventory, request, now)
             if outcome is not None:
                 return outcome
         except ConflictError as refusal:
@@ -154,9 +153,7 @@ def create_hold(
     for attempt in range(attempts):
 
         def run(session: Session, fresh: bool = attempt > 0) -> Outcome:
-            outcome = _hold_once(session, inventory, request, now, clear_expired=fresh)
-            assert outcome is not None  # noqa: S101 - a writer transaction does every hold
-            return outcome
+            return _hold_once(session, inventory, request, now, clear_expired=fresh)
 
         try:
             return with_idempotency(inventory, key, run, now)
@@ -173,33 +170,14 @@ def _hold_once(
     now: datetime,
     *,
     clear_expired: bool,
-    one_statement_write: bool = False,
-) -> Outcome | None:
-    """Hold in ``session``; with ``one_statement_write``, None when the hold needs a
-    transaction (the trip's inventory is new to this process, or places are asked for)."""
+) -> Outcome:
     resolved = resolve(session, inventory, request.trip_instance)
     seat_map = seat_map_for(inventory, resolved)
     legs = legs_between(resolved, request.from_stop, request.to_stop)
-    places_class = request.seat_class if request.seat_class in seat_map.unassigned else None
-    if one_statement_write and (
-        resolved.key not in inventory.opened or (places_class is not None and not request.seats)
-    ):
-        return None
     if resolved.key not in inventory.opened:
         open_inventory(session, resolved, seat_map, now)
-    hold = Hold(
-        id=uuid.uuid4().hex,
-        trip_instance=resolved.key,
-        board=legs.board,
-        alight=legs.alight,
-        board_stop_id=request.from_stop,
-        alight_stop_id=request.to_stop,
-        seat_class=request.seat_class,
-        party=len(request.seats) or request.party or 1,
-        status="held",
-        created_at=now,
-        expires_at=now + inventory.hold_duration,
-    )
+    hold = _new_hold(inventory, request, resolved, legs, now)
+    places_class = request.seat_class if request.seat_class in seat_map.unassigned else None
     if places_class is not None and not request.seats:
         hold.assignment = "places"
         session.add(hold)
@@ -211,9 +189,6 @@ def _hold_once(
     if clear_expired:
         expire_seat_claims(session, resolved.key, now)
     seats = _choose_seats(session, resolved, seat_map, legs, request=request, hold=hold, now=now)
-    if one_statement_write:
-        one_statement.insert_hold(session, hold, seats)
-        return Outcome(201, hold_body(hold, seats, now))
     # Plain INSERTs (the hold object only carries the values).
     lock_claim_writers(session, resolved.key)
     connection = session.connection()
@@ -234,6 +209,57 @@ def _hold_once(
     )
     inventory.opened.add(resolved.key)
     return Outcome(201, hold_body(hold, seats, now))
+
+
+def _hold_in_one_statement(
+    session: Session, inventory: Inventory, request: HoldRequest, now: datetime
+) -> Outcome | None:
+    """Hold seats with one statement (PostgreSQL), or None when the general path must.
+
+    The trip is resolved against the feed version last found active, without asking; the
+    statement writes only while that version is still the active one. None when it was not,
+    when the trip instance's inventory is new to this process, or when places are asked for.
+    """
+    hint = inventory.active_version.version
+    try:
+        resolved = resolve(session, inventory, request.trip_instance, version=hint)
+        seat_map = seat_map_for(inventory, resolved)
+        legs = legs_between(resolved, request.from_stop, request.to_stop)
+    except ServiceError:
+        if hint is not None and active_version_id(session) != hint:
+            return None  # refused by an older timetable: the general path asks the current one
+        raise
+    places = request.seat_class in seat_map.unassigned and not request.seats
+    if resolved.key not in inventory.opened or places:
+        return None
+    hold = _new_hold(inventory, request, resolved, legs, now)
+    seats = _choose_seats(session, resolved, seat_map, legs, request=request, hold=hold, now=now)
+    written = one_statement.insert_hold(session, hold, seats, version=resolved.trip.version)
+    inventory.active_version.version = resolved.trip.version if written else None
+    return Outcome(201, hold_body(hold, seats, now)) if written else None
+
+
+def _new_hold(
+    inventory: Inventory,
+    request: HoldRequest,
+    resolved: ResolvedInstance,
+    legs: LegRange,
+    now: datetime,
+) -> Hold:
+    """The hold a request asks for (not yet added to any session)."""
+    return Hold(
+        id=uuid.uuid4().hex,
+        trip_instance=resolved.key,
+        board=legs.board,
+        alight=legs.alight,
+        board_stop_id=request.from_stop,
+        alight_stop_id=request.to_stop,
+        seat_class=request.seat_class,
+        party=len(request.seats) or request.party or 1,
+        status="held",
+        created_at=now,
+        expires_at=now + inventory.hold_duration,
+    )
 
 
 def _row_of(hold: Hold) -> dict[str, Any]:
