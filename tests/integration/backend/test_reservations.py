@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import shutil
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -368,3 +369,31 @@ def test_a_booking_reference_already_taken_is_drawn_again(
         assert session.scalar(select(func.count()).select_from(BookingPassenger)) == 2
         statuses = session.scalars(select(Hold.status)).all()
     assert statuses == ["confirmed", "confirmed"]
+
+
+def test_a_hold_on_a_trip_the_new_timetable_dropped_is_refused(
+    inventory: Inventory, database: Database, tmp_path: Path
+) -> None:
+    # AB1 runs in the published timetable: two holds open its inventory and (on PostgreSQL)
+    # leave this process trusting that version to be the active one.
+    ab1 = {"trip_instance": "AB1@2008-06-02", "from_stop": "BEATTY_AIRPORT"}
+    for seat in ("1C", "1D"):
+        _service_hold(inventory, T0, **ab1, to_stop="BULLFROG", seats=(seat,))
+    # A new timetable without AB1 is published.
+    feed = tmp_path / "without-ab1"
+    shutil.copytree(SAMPLE_FEED, feed)
+    for name in ("trips.txt", "stop_times.txt"):
+        lines = (feed / name).read_text().splitlines(keepends=True)
+        (feed / name).write_text(
+            "".join(line for line in lines if ",AB1," not in line and not line.startswith("AB1,"))
+        )
+    later = T0 + timedelta(minutes=1)
+    loaded = feeds.import_feed(
+        database, feed, filename="v2", now=later, today=date(2008, 6, 1), publish=True
+    )
+    assert loaded.published
+    with pytest.raises(ServiceError) as refused:
+        _service_hold(inventory, later, **ab1, to_stop="BULLFROG", seats=("2A",))
+    assert (refused.value.status, refused.value.code) == (404, "trip_not_found")
+    with database.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Hold)) == 2
