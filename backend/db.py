@@ -87,15 +87,22 @@ class Database:
         self.writer_sessions = sessionmaker(
             self.engine.execution_options(**{WRITER_OPTION: True}), expire_on_commit=False
         )
-        # Sessions whose every statement commits on its own, for writes made atomic by being
-        # one statement.
-        self.autocommit_sessions = sessionmaker(
-            self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False
-        )
+        # Connections whose every statement commits on its own, for writes made atomic by
+        # being one statement.
+        self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+Executor = Session | Connection
+"""Where a service may run Core statements: an ORM session, or a plain connection."""
+
+
+def core(executor: Executor) -> Connection:
+    """The connection behind ``executor`` (a session's, once it has begun)."""
+    return executor.connection() if isinstance(executor, Session) else executor
 
 
 def init_app(app: Flask, database: Database) -> None:

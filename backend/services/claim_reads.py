@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from backend.db import Executor, core
 from backend.models import PlaceClaim, SeatClaim
 from inventory.legs import LegRange
 
@@ -51,7 +52,7 @@ def taken_on(session: Session, trip_instance: str, now: datetime) -> dict[str, l
 
 
 def taken_around(
-    session: Session, trip_instance: str, legs: LegRange, now: datetime
+    session: Executor, trip_instance: str, legs: LegRange, now: datetime
 ) -> dict[str, list[LegRange]]:
     """What assignment needs of the claims on ``legs``, summed up per seat by the database.
 
@@ -60,7 +61,7 @@ def taken_around(
     all that decides whether the seat is free on ``legs`` and how tightly it fits. A busy trip
     thus costs one row per seat rather than one per claim.
     """
-    rows = session.connection().execute(
+    rows = core(session).execute(
         _TAKEN_AROUND,
         {"trip_instance": trip_instance, "board": legs.board, "alight": legs.alight, "now": now},
     )

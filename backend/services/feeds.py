@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from backend.db import Database
+from backend.db import Database, Executor, core
 from backend.errors import ConflictError, NotFoundError, ServiceError
 from backend.models import GTFS_TABLES, ActiveFeed, FeedNotice, FeedVersion
 from backend.services.feed_bulk import BulkLoadError
@@ -193,10 +193,10 @@ _ACTIVE_VERSION = select(ActiveFeed.__table__.c.feed_version_id).where(
 )
 
 
-def active_version_id(session: Session) -> int | None:
+def active_version_id(session: Executor) -> int | None:
     """The id of the published feed version, or None before the first publication."""
     # Every reservation asks this: one statement built once, run without the ORM.
-    version: int | None = session.connection().scalar(_ACTIVE_VERSION)
+    version: int | None = core(session).scalar(_ACTIVE_VERSION)
     return version
 
 

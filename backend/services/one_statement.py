@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
+from backend.db import Executor, core
 from backend.models import Hold
 from backend.services.reservation_store import CLAIM_WRITERS_LOCK_CLASS, new_reference
 
@@ -101,14 +101,14 @@ _CONFIRM = text(
 )
 
 
-def insert_hold(session: Session, hold: Hold, seats: Sequence[str], *, version: int) -> bool:
+def insert_hold(session: Executor, hold: Hold, seats: Sequence[str], *, version: int) -> bool:
     """Insert ``hold`` and a claim on each of ``seats`` over its legs, in one statement, if
     feed ``version`` is still the active one; whether it was."""
     values: dict[str, Any] = {name: getattr(hold, name) for name in _HOLD_COLUMNS}
     values["seats"] = list(seats)
     values["lock_class"] = CLAIM_WRITERS_LOCK_CLASS
     values["version"] = version
-    return bool(session.connection().execute(_INSERT_HOLD, values).rowcount)
+    return bool(core(session).execute(_INSERT_HOLD, values).rowcount)
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ class Confirmed:
 
 
 def confirm_hold(
-    session: Session, hold_id: str, names: Sequence[str], email: str, now: datetime
+    session: Executor, hold_id: str, names: Sequence[str], email: str, now: datetime
 ) -> Confirmed | None:
     """Confirm a live seat hold for ``names`` in one statement; None when there is none."""
     while True:

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Connection,
     delete,
     select,
     text,
@@ -30,7 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from backend.db import Database
+from backend.db import Database, Executor, core
 from backend.errors import ConflictError, NotFoundError, ServiceError
 from backend.models import (
     Hold,
@@ -118,7 +119,7 @@ def inventory_error(error: InventoryError) -> ServiceError:
 
 
 def resolve(
-    session: Session, inventory: Inventory, trip_instance: str, *, version: int | None = None
+    session: Executor, inventory: Inventory, trip_instance: str, *, version: int | None = None
 ) -> ResolvedInstance:
     """The running trip instance named ``trip_instance`` in the active timetable (or in the
     feed ``version`` given)."""
@@ -159,24 +160,24 @@ def writer(inventory: Inventory) -> Iterator[Session]:
 
 
 @contextmanager
-def single_statements(inventory: Inventory) -> Iterator[Session]:
-    """A session whose every statement commits on its own, with bounded lock waits and
+def single_statements(inventory: Inventory) -> Iterator[Connection]:
+    """A connection whose every statement commits on its own, with bounded lock waits and
     database refusals turned into 409/503, as in :func:`writer`."""
-    with inventory.database.autocommit_sessions() as session:
+    with inventory.database.autocommit.connect() as connection:
         try:
-            _bound_lock_waits(session, inventory.lock_timeout_ms)
-            yield session
+            _bound_lock_waits(connection, inventory.lock_timeout_ms)
+            yield connection
         except (IntegrityError, OperationalError, DBAPIError) as error:
             raise _database_refusal(error) from error
 
 
-def _bound_lock_waits(session: Session, milliseconds: int) -> None:
+def _bound_lock_waits(session: Executor, milliseconds: int) -> None:
     """Give the session's PostgreSQL connection its lock timeout, once per connection.
 
     The setting stays with the connection (saving a round trip per transaction); work that
     may wait longer on locks, such as a feed import, sets its own for its transaction.
     """
-    connection = session.connection()
+    connection = core(session)
     if connection.dialect.name != "postgresql":
         return
     info = connection.connection.info

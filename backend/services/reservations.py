@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
+from backend.db import Executor
 from backend.errors import ConflictError, NotFoundError, ServiceError
 from backend.models import Hold, PlaceClaim
 from backend.services import one_statement
@@ -212,7 +213,7 @@ def _hold_once(
 
 
 def _hold_in_one_statement(
-    session: Session, inventory: Inventory, request: HoldRequest, now: datetime
+    session: Executor, inventory: Inventory, request: HoldRequest, now: datetime
 ) -> Outcome | None:
     """Hold seats with one statement (PostgreSQL), or None when the general path must.
 
@@ -267,7 +268,7 @@ def _row_of(hold: Hold) -> dict[str, Any]:
 
 
 def _choose_seats(
-    session: Session,
+    session: Executor,
     resolved: ResolvedInstance,
     seat_map: SeatMap,
     legs: LegRange,

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from backend.db import Executor
 from backend.errors import NotFoundError, ServiceError
 from backend.models import GTFS_TABLES
 from backend.services.feeds import active_version_id
@@ -43,7 +44,7 @@ class TripOption:
     alight_stop_sequence: int | None
 
 
-def require_active_version(session: Session) -> int:
+def require_active_version(session: Executor) -> int:
     """The active feed version id; 404 ``no_active_feed`` before any publication."""
     version = active_version_id(session)
     if version is None:

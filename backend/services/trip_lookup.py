@@ -14,8 +14,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import and_, select
-from sqlalchemy.orm import Session
 
+from backend.db import Executor
 from backend.errors import NotFoundError, ServiceError
 from backend.models import GTFS_TABLES
 from backend.services.version_facts import VersionFacts
@@ -57,7 +57,7 @@ class TripStopsCache:
         self._trips: OrderedDict[tuple[int, str], TripStops | None] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, session: Session, version: int, trip_id: str) -> TripStops | None:
+    def get(self, session: Executor, version: int, trip_id: str) -> TripStops | None:
         """The trip's stops in ``version``, or None when the version has no such trip."""
         key = (version, trip_id)
         with self._lock:
@@ -81,7 +81,7 @@ def parse_instance(text: str) -> TripInstance:
 
 
 def resolve(
-    session: Session, facts: VersionFacts, cache: TripStopsCache, text: str
+    session: Executor, facts: VersionFacts, cache: TripStopsCache, text: str
 ) -> ResolvedInstance:
     """The running trip instance named ``text`` in the version of ``facts`` (the caller's
     active version), else 400/404."""
@@ -106,7 +106,7 @@ def resolve(
     return ResolvedInstance(instance, trip)
 
 
-def _load_trip(session: Session, version: int, trip_id: str) -> TripStops | None:
+def _load_trip(session: Executor, version: int, trip_id: str) -> TripStops | None:
     header = session.execute(
         select(TRIPS.c.route_id, TRIPS.c.service_id).where(
             and_(TRIPS.c.feed_version_id == version, TRIPS.c.trip_id == trip_id)

@@ -14,8 +14,8 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
+from backend.db import Executor
 from backend.models import GTFS_TABLES
 from inventory.service_days import WeeklyService, active_services, frequency_starts
 
@@ -46,7 +46,7 @@ class VersionFacts:
         return self.zones.get(agency_id) or next(iter(self.zones.values()))
 
 
-def load_facts(session: Session, version: int) -> VersionFacts:
+def load_facts(session: Executor, version: int) -> VersionFacts:
     """Read a version's timezones, calendars and frequencies."""
     agencies = session.execute(
         select(AGENCY.c.agency_id, AGENCY.c.agency_timezone).where(
@@ -72,7 +72,7 @@ def load_facts(session: Session, version: int) -> VersionFacts:
     return VersionFacts(version, zones, weekly, dict(exceptions), _frequency_runs(session, version))
 
 
-def _frequency_runs(session: Session, version: int) -> dict[str, list[tuple[int, int]]]:
+def _frequency_runs(session: Executor, version: int) -> dict[str, list[tuple[int, int]]]:
     """For frequency-based trips: (first scheduled departure, run start) of every run."""
     rows = session.execute(select(FREQUENCIES).where(FREQUENCIES.c.feed_version_id == version))
     rows = rows.all()  # type: ignore[assignment]
@@ -101,7 +101,7 @@ class VersionFactsCache:
         self._facts: OrderedDict[int, VersionFacts] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, session: Session, version: int) -> VersionFacts:
+    def get(self, session: Executor, version: int) -> VersionFacts:
         """The facts of ``version``, read from the database on first use."""
         with self._lock:
             if version in self._facts:
