@@ -263,10 +263,11 @@ def with_idempotency(
 
 
 def open_inventory(
-    session: Session, resolved: ResolvedInstance, seat_map: SeatMap, now: datetime
+    session: Executor, resolved: ResolvedInstance, seat_map: SeatMap, now: datetime
 ) -> None:
-    """Create the trip instance's inventory row and capacity rows if they are new."""
-    dialect = session.get_bind().dialect.name
+    """Create the trip instance's inventory row and capacity rows if they are new (rows
+    already there are kept, so this may run again, in any transaction or none)."""
+    dialect = core(session).dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(
         insert(TripInventory)

@@ -219,7 +219,7 @@ def _hold_in_one_statement(
 
     The trip is resolved against the feed version last found active, without asking; the
     statement writes only while that version is still the active one. None when it was not,
-    when the trip instance's inventory is new to this process, or when places are asked for.
+    or when places are asked for.
     """
     hint = inventory.active_version.version
     try:
@@ -230,9 +230,11 @@ def _hold_in_one_statement(
         if hint is not None and active_version_id(session) != hint:
             return None  # refused by an older timetable: the general path asks the current one
         raise
-    places = request.seat_class in seat_map.unassigned and not request.seats
-    if resolved.key not in inventory.opened or places:
-        return None
+    if request.seat_class in seat_map.unassigned and not request.seats:
+        return None  # places: counted on locked leg rows, in a transaction
+    if resolved.key not in inventory.opened:
+        open_inventory(session, resolved, seat_map, now)
+        inventory.opened.add(resolved.key)
     hold = _new_hold(inventory, request, resolved, legs, now)
     seats = _choose_seats(session, resolved, seat_map, legs, request=request, hold=hold, now=now)
     written = one_statement.insert_hold(session, hold, seats, version=resolved.trip.version)
