@@ -5,11 +5,13 @@ In one run it
       PostgreSQL database holding the bundled sample feed plus 101 daily trips of 20 stops,
       each reserved on a 300-seat train, and one extra endpoint, the floor:
       ``POST /bench/floor`` does one trivial INSERT per request in the same stack;
-  (b) fires FLOOR_REQUESTS floor requests from CLIENTS concurrent clients (``floor_rps``);
+  (b) fires FLOOR_REQUESTS floor requests from CLIENTS concurrent clients;
   (c) fires ATTEMPTS bookings (a hold with an assigned seat, then its confirmation) from
       CLIENTS concurrent clients, each for one leg, first all at one hot trip instance
       (``hot``), then spread over 100 trip instances (``spread``), each with throughput,
-      latency of the pair and refusals by code;
+      latency of the pair and refusals by code. The floor runs again after each case, and a
+      case's ``floor_rps`` is the mean of the floor runs just before and after it, so that a
+      machine whose speed drifts during the run (a shared one does) skews no ratio;
   (d) counts, with SQL, seat-legs sold twice (``oversold``, which must be 0);
   (e) times ``inventory.assignment.assign_seats`` for a party of 4 on a 60-seat coach over 20
       stops with 70 % of seat-legs taken (median of 21 solves, ``assign_ms``).
@@ -220,6 +222,14 @@ def floor_request(port: int) -> Callable[[], tuple[str, float]]:
     return call
 
 
+def floor_rps(port: int) -> float:
+    """Floor requests per second over one run of FLOOR_REQUESTS."""
+    seconds, _, outcomes = run_clients([floor_request(port)] * FLOOR_REQUESTS)
+    rate = outcomes["ok"] / seconds
+    print(f"floor: {rate:.0f} requests/s {dict(outcomes)}", flush=True)
+    return rate
+
+
 def booking(
     port: int, trip_instance: str, legs: tuple[str, str]
 ) -> Callable[[], tuple[str, float]]:
@@ -358,28 +368,24 @@ def main() -> None:
             child = subprocess.Popen(
                 [sys.executable, __file__, "--serve", url, str(maps), str(port)],
                 cwd=ROOT,
+                stdout=subprocess.DEVNULL,  # the access log: a line per request
             )
             _wait_ready(port)
             print(f"server on port {port}, {WORKERS} workers; {CLIENTS} clients", flush=True)
 
-            seconds, _, outcomes = run_clients([floor_request(port)] * FLOOR_REQUESTS)
-            floor_rps = outcomes["ok"] / seconds
-            print(f"floor: {floor_rps:.0f} requests/s {dict(outcomes)}", flush=True)
-
-            hot = figures(
-                *run_clients([booking(port, HOT_TRIP, one_leg(i)) for i in range(ATTEMPTS)]),
-                floor_rps,
-            )
+            floors = [floor_rps(port)]
+            hot_run = run_clients([booking(port, HOT_TRIP, one_leg(i)) for i in range(ATTEMPTS)])
+            floors.append(floor_rps(port))
+            hot = figures(*hot_run, statistics.mean(floors[-2:]))
             print(f"hot: {hot}", flush=True)
-            spread = figures(
-                *run_clients(
-                    [
-                        booking(port, trips[i % len(trips)], one_leg(i // len(trips)))
-                        for i in range(ATTEMPTS)
-                    ]
-                ),
-                floor_rps,
+            spread_run = run_clients(
+                [
+                    booking(port, trips[i % len(trips)], one_leg(i // len(trips)))
+                    for i in range(ATTEMPTS)
+                ]
             )
+            floors.append(floor_rps(port))
+            spread = figures(*spread_run, statistics.mean(floors[-2:]))
             print(f"spread: {spread}", flush=True)
             hot["oversold"] = spread["oversold"] = oversold(url)
     finally:
