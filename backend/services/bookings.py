@@ -156,24 +156,19 @@ def _confirmed_body(
     now: datetime,
 ) -> dict[str, Any]:
     """The JSON form of a booking recorded by one confirming statement."""
-    booking = Booking(
+    return _booking_json(
         reference=confirmed.reference,
-        hold_id=hold_id,
-        trip_instance=confirmed.trip_instance,
         status="confirmed",
-        contact_email=email,
+        trip_instance=confirmed.trip_instance,
+        hold=(hold_id, confirmed.board_stop_id, confirmed.alight_stop_id),
+        email=email,
+        passengers=[
+            (p.name, seat, confirmed.seat_class)
+            for p, seat in zip(passengers, confirmed.seats, strict=True)
+        ],
         created_at=now,
+        cancelled_at=None,
     )
-    hold = Hold(
-        id=hold_id,
-        board_stop_id=confirmed.board_stop_id,
-        alight_stop_id=confirmed.alight_stop_id,
-    )
-    booked = [
-        BookingPassenger(position=position, name=p.name, seat=seat, seat_class=confirmed.seat_class)
-        for position, (p, seat) in enumerate(zip(passengers, confirmed.seats, strict=True))
-    ]
-    return booking_body(booking, hold, booked)
 
 
 class _ExpiredError(Exception):
@@ -209,19 +204,46 @@ def booking_body(
     booking: Booking, hold: Hold, passengers: Sequence[BookingPassenger]
 ) -> dict[str, Any]:
     """The JSON form of a booking."""
+    return _booking_json(
+        reference=booking.reference,
+        status=booking.status,
+        trip_instance=booking.trip_instance,
+        hold=(hold.id, hold.board_stop_id, hold.alight_stop_id),
+        email=booking.contact_email,
+        passengers=[(p.name, p.seat, p.seat_class) for p in passengers],
+        created_at=booking.created_at,
+        cancelled_at=booking.cancelled_at,
+    )
+
+
+def _booking_json(
+    *,
+    reference: str,
+    status: str,
+    trip_instance: str,
+    hold: tuple[str, str, str],
+    email: str,
+    passengers: Sequence[tuple[str, str | None, str]],
+    created_at: datetime,
+    cancelled_at: datetime | None,
+) -> dict[str, Any]:
+    """A booking as JSON: ``hold`` is (id, boarding stop, alighting stop), each passenger
+    (name, seat, class)."""
+    hold_id, board_stop_id, alight_stop_id = hold
     return {
-        "reference": booking.reference,
-        "status": booking.status,
-        "trip_instance": booking.trip_instance,
-        "from": hold.board_stop_id,
-        "to": hold.alight_stop_id,
-        "hold_id": hold.id,
-        "contact_email": booking.contact_email,
+        "reference": reference,
+        "status": status,
+        "trip_instance": trip_instance,
+        "from": board_stop_id,
+        "to": alight_stop_id,
+        "hold_id": hold_id,
+        "contact_email": email,
         "passengers": [
-            {"name": p.name, "seat": p.seat, "seat_class": p.seat_class} for p in passengers
+            {"name": name, "seat": seat, "seat_class": seat_class}
+            for name, seat, seat_class in passengers
         ],
-        "created_at": booking.created_at.isoformat(),
-        "cancelled_at": booking.cancelled_at.isoformat() if booking.cancelled_at else None,
+        "created_at": created_at.isoformat(),
+        "cancelled_at": cancelled_at.isoformat() if cancelled_at else None,
     }
 
 

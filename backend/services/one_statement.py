@@ -21,8 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from backend.db import Executor, core
-from backend.models import Hold
-from backend.services.reservation_store import CLAIM_WRITERS_LOCK_CLASS, new_reference
+from backend.services.reservation_store import CLAIM_WRITERS_LOCK_CLASS, HoldRow, new_reference
 
 _HOLD_COLUMNS = (
     "id",
@@ -101,7 +100,7 @@ _CONFIRM = text(
 )
 
 
-def insert_hold(session: Executor, hold: Hold, seats: Sequence[str], *, version: int) -> bool:
+def insert_hold(session: Executor, hold: HoldRow, seats: Sequence[str], *, version: int) -> bool:
     """Insert ``hold`` and a claim on each of ``seats`` over its legs, in one statement, if
     feed ``version`` is still the active one; whether it was."""
     values: dict[str, Any] = {name: getattr(hold, name) for name in _HOLD_COLUMNS}

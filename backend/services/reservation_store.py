@@ -358,7 +358,27 @@ def expire_place_claims(
         )
 
 
-def hold_status(hold: Hold, now: datetime) -> str:
+@dataclass(slots=True)
+class HoldRow:
+    """A hold being made, before it is written: the ``hold`` table's columns, without the
+    ORM's bookkeeping."""
+
+    id: str
+    trip_instance: str
+    board: int
+    alight: int
+    board_stop_id: str
+    alight_stop_id: str
+    seat_class: str | None
+    party: int
+    status: str
+    created_at: datetime
+    expires_at: datetime
+    assignment: str | None = None
+    ended_at: datetime | None = None
+
+
+def hold_status(hold: Hold | HoldRow, now: datetime) -> str:
     """A hold's status as of ``now`` (a held hold past its expiry is expired)."""
     if hold.status == "held" and hold.expires_at <= now:
         return "expired"

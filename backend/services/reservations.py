@@ -29,6 +29,7 @@ from backend.services import one_statement
 from backend.services.claim_reads import SEAT_CLAIMS, place_claims, taken_around, taken_on
 from backend.services.feeds import active_version_id
 from backend.services.reservation_store import (
+    HoldRow,
     IdempotencyKey,
     Inventory,
     Outcome,
@@ -181,12 +182,13 @@ def _hold_once(
     places_class = request.seat_class if request.seat_class in seat_map.unassigned else None
     if places_class is not None and not request.seats:
         hold.assignment = "places"
-        session.add(hold)
+        held = Hold(**_row_of(hold))
+        session.add(held)
         session.flush()
-        _take_places(session, hold, legs, seat_class=places_class, now=now)
+        _take_places(session, held, legs, seat_class=places_class, now=now)
         session.flush()
         inventory.opened.add(resolved.key)
-        return Outcome(201, hold_body(hold, (), now))
+        return Outcome(201, hold_body(held, (), now))
     if clear_expired:
         expire_seat_claims(session, resolved.key, now)
     seats = _choose_seats(session, resolved, seat_map, legs, request=request, hold=hold, now=now)
@@ -248,9 +250,9 @@ def _new_hold(
     resolved: ResolvedInstance,
     legs: LegRange,
     now: datetime,
-) -> Hold:
-    """The hold a request asks for (not yet added to any session)."""
-    return Hold(
+) -> HoldRow:
+    """The hold a request asks for, not yet written."""
+    return HoldRow(
         id=uuid.uuid4().hex,
         trip_instance=resolved.key,
         board=legs.board,
@@ -265,7 +267,7 @@ def _new_hold(
     )
 
 
-def _row_of(hold: Hold) -> dict[str, Any]:
+def _row_of(hold: HoldRow) -> dict[str, Any]:
     return {column.key: getattr(hold, column.key) for column in HOLDS.columns}
 
 
@@ -276,7 +278,7 @@ def _choose_seats(
     legs: LegRange,
     *,
     request: HoldRequest,
-    hold: Hold,
+    hold: HoldRow,
     now: datetime,
 ) -> tuple[str, ...]:
     taken = taken_around(session, resolved.key, legs, now)
@@ -336,7 +338,7 @@ def _take_places(
     )
 
 
-def hold_body(hold: Hold, seats: Sequence[str], now: datetime) -> dict[str, Any]:
+def hold_body(hold: Hold | HoldRow, seats: Sequence[str], now: datetime) -> dict[str, Any]:
     """The JSON form of a hold."""
     return {
         "id": hold.id,
