@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from backend.db import Executor, core
+from backend.db import Executor, LeanStatement
 from backend.models import PlaceClaim, SeatClaim
 from inventory.legs import LegRange
 
@@ -61,8 +61,8 @@ def taken_around(
     all that decides whether the seat is free on ``legs`` and how tightly it fits. A busy trip
     thus costs one row per seat rather than one per claim.
     """
-    rows = core(session).execute(
-        _TAKEN_AROUND,
+    rows = _TAKEN_AROUND.rows(
+        session,
         {"trip_instance": trip_instance, "board": legs.board, "alight": legs.alight, "now": now},
     )
     taken: dict[str, list[LegRange]] = {}
@@ -98,7 +98,7 @@ def _taken_around_statement() -> Select[str, int, int | None, int | None]:
 
 
 # Built once: every hold runs it.
-_TAKEN_AROUND = _taken_around_statement()
+_TAKEN_AROUND = LeanStatement(_taken_around_statement())
 
 
 def place_claims(

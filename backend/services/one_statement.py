@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from backend.db import Executor, core
+from backend.db import Executor, LeanStatement
 from backend.services.reservation_store import CLAIM_WRITERS_LOCK_CLASS, HoldRow, new_reference
 
 _HOLD_COLUMNS = (
@@ -40,8 +40,9 @@ _HOLD_COLUMNS = (
 
 # The hold, then its claims in the order of ``seats`` (claim ids keep that order), only while
 # the feed version the hold was resolved in is the active one.
-_INSERT_HOLD = text(
-    """
+_INSERT_HOLD = LeanStatement(
+    text(
+        """
     WITH writers AS (
         SELECT pg_advisory_xact_lock(CAST(:lock_class AS integer), hashtext(:trip_instance))
     ), held AS (
@@ -57,14 +58,17 @@ _INSERT_HOLD = text(
     SELECT held.id, :trip_instance, chosen.seat, :board, :alight, :expires_at
     FROM held, unnest(CAST(:seats AS text[])) WITH ORDINALITY AS chosen (seat, n)
     ORDER BY chosen.n
+    RETURNING seat_claim.id
     """
+    )
 )
 
 # A live seat hold for exactly as many travelers as are named: confirmed, its claims made
 # permanent, the booking and its passengers (seated in claim order) recorded. No row comes
 # back when there is no such hold.
-_CONFIRM = text(
-    """
+_CONFIRM = LeanStatement(
+    text(
+        """
     WITH writers AS (
         SELECT pg_advisory_xact_lock(CAST(:lock_class AS integer), hashtext(trip_instance))
         FROM hold WHERE id = :hold_id
@@ -97,6 +101,7 @@ _CONFIRM = text(
            (SELECT min(seat_class) FROM named) AS seat_class
     FROM held
     """
+    )
 )
 
 
@@ -107,7 +112,7 @@ def insert_hold(session: Executor, hold: HoldRow, seats: Sequence[str], *, versi
     values["seats"] = list(seats)
     values["lock_class"] = CLAIM_WRITERS_LOCK_CLASS
     values["version"] = version
-    return bool(core(session).execute(_INSERT_HOLD, values).rowcount)
+    return bool(_INSERT_HOLD.rows(session, values))
 
 
 @dataclass(frozen=True)
@@ -129,8 +134,8 @@ def confirm_hold(
     while True:
         reference = new_reference()
         try:
-            row = session.execute(
-                _CONFIRM,
+            rows = _CONFIRM.rows(
+                session,
                 {
                     "hold_id": hold_id,
                     "party": len(names),
@@ -140,19 +145,15 @@ def confirm_hold(
                     "reference": reference,
                     "lock_class": CLAIM_WRITERS_LOCK_CLASS,
                 },
-            ).first()
+            )
         except IntegrityError as error:
             if "uq_booking_reference" in str(error.orig):
                 session.rollback()
                 continue  # the reference was taken (the whole statement was undone): draw again
             raise
-        if row is None:
+        if not rows:
             return None
+        trip_instance, board_stop_id, alight_stop_id, seats, seat_class = rows[0]
         return Confirmed(
-            reference,
-            row.trip_instance,
-            row.board_stop_id,
-            row.alight_stop_id,
-            tuple(row.seats),
-            row.seat_class,
+            reference, trip_instance, board_stop_id, alight_stop_id, tuple(seats), seat_class
         )
