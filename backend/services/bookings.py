@@ -32,11 +32,13 @@ from backend.services.reservation_store import (
     Inventory,
     Outcome,
     end_claims,
-    expire_hold,
     hold_status,
-    lock_claim_writers,
     locked_hold,
     new_reference,
+)
+from backend.services.reservations import expire_hold
+from backend.services.write_sessions import (
+    lock_claim_writers,
     single_statements,
     with_idempotency,
     writer,

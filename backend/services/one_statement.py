@@ -2,12 +2,13 @@
 
 On PostgreSQL a hold's row and its seat claims are inserted by one statement, and confirming a
 hold (the hold, its claims, the booking and its passengers) is one statement too. Each runs
-outside any explicit transaction (``reservation_store.single_statements``): a statement is
-atomic by itself, and the exclusion constraint refuses an overlapping claim just as it does
-inside a transaction. This spares a booking the BEGIN and COMMIT round trips and the separate
-statements of the general path, which remains the path for SQLite, for requests with an
-``Idempotency-Key``, for unassigned places and for every refusal: when the confirming
-statement finds no live seat hold to confirm, the general path runs and says why.
+outside any explicit transaction (``write_sessions.single_statements``): a statement is atomic
+by itself, and the exclusion constraint refuses an overlapping claim just as it does inside a
+transaction. Each statement first takes the trip instance's claim writers' lock
+(``write_sessions.lock_claim_writers``). This spares a booking the BEGIN and COMMIT round
+trips and the separate statements of the general path, which remains the path for SQLite, for
+requests with an ``Idempotency-Key``, for unassigned places and for every refusal: when the
+confirming statement finds no live seat hold to confirm, the general path runs and says why.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from backend.db import Executor, LeanStatement
-from backend.services.reservation_store import CLAIM_WRITERS_LOCK_CLASS, HoldRow, new_reference
+from backend.services.reservation_store import HoldRow, new_reference
+from backend.services.write_sessions import CLAIM_WRITERS_LOCK_CLASS
 
 _HOLD_COLUMNS = (
     "id",

@@ -1,5 +1,5 @@
-"""What holds and bookings share: the reservation context, writer transactions, idempotency,
-and ending claims on a trip instance's seats and places (``claim_reads`` reads them).
+"""What holds and bookings share: the reservation context, and ending claims on a trip
+instance's seats and places (``claim_reads`` reads them, ``write_sessions`` runs the writes).
 
 Every write runs in a writer transaction (``writer``), or on PostgreSQL as one statement of
 its own (``single_statements``, ``one_statement``), and leaves the last word to the
@@ -13,29 +13,23 @@ loses a race gets 409 with a code, one that cannot get its locks in time 503
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    Connection,
     delete,
     select,
-    text,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from backend.db import Database, Executor, core
 from backend.errors import ConflictError, NotFoundError, ServiceError
 from backend.models import (
     Hold,
-    IdempotencyRecord,
     LegCapacity,
     PlaceClaim,
     SeatClaim,
@@ -145,121 +139,6 @@ def legs_between(resolved: ResolvedInstance, from_stop: str, to_stop: str) -> Le
         return leg_range_between(resolved.trip.stop_ids, from_stop, to_stop)
     except InventoryError as error:
         raise inventory_error(error) from error
-
-
-@contextmanager
-def writer(inventory: Inventory) -> Iterator[Session]:
-    """A writer transaction with bounded lock waits; database refusals become 409/503."""
-    with inventory.database.writer_sessions() as session:
-        try:
-            _bound_lock_waits(session, inventory.lock_timeout_ms)
-            yield session
-        except (IntegrityError, OperationalError, DBAPIError) as error:
-            session.rollback()
-            raise _database_refusal(error) from error
-
-
-@contextmanager
-def single_statements(inventory: Inventory) -> Iterator[Connection]:
-    """A connection whose every statement commits on its own, with bounded lock waits and
-    database refusals turned into 409/503, as in :func:`writer`."""
-    with inventory.database.autocommit.connect() as connection:
-        try:
-            _bound_lock_waits(connection, inventory.lock_timeout_ms)
-            yield connection
-        except (IntegrityError, OperationalError, DBAPIError) as error:
-            raise _database_refusal(error) from error
-
-
-def _bound_lock_waits(session: Executor, milliseconds: int) -> None:
-    """Give the session's PostgreSQL connection its lock timeout, once per connection.
-
-    The setting stays with the connection (saving a round trip per transaction); work that
-    may wait longer on locks, such as a feed import, sets its own for its transaction.
-    """
-    connection = core(session)
-    if connection.dialect.name != "postgresql":
-        return
-    info = connection.connection.info
-    if info.get(_LOCK_TIMEOUT_KEY) != milliseconds:
-        connection.execute(text(f"SET lock_timeout = {int(milliseconds)}"))
-        info[_LOCK_TIMEOUT_KEY] = milliseconds
-
-
-_LOCK_TIMEOUT_KEY = "faregate_lock_timeout_ms"
-
-
-def _database_refusal(error: DBAPIError) -> ServiceError:
-    state = getattr(error.orig, "sqlstate", None) or ""
-    text_ = str(error.orig)
-    if state == "23P01" or "overlaps another claim" in text_:
-        return ConflictError("seat_taken", "a seat was taken by another traveler meanwhile")
-    if state == "23514" or "within_capacity" in text_:
-        return ConflictError("sold_out", "not enough places left on these legs")
-    if state in ("55P03", "40P01", "40001") or "database is locked" in text_:
-        return ServiceError("busy_try_again", "too many travelers at once; try again", status=503)
-    if state == "23505" and "idempotency_record" in text_:
-        return _IdempotencyRaceError("idempotency_in_flight", "the same request is in progress")
-    raise error
-
-
-class _IdempotencyRaceError(ServiceError):
-    """Two requests with one Idempotency-Key ran at once; the loser replays the winner."""
-
-    status = 409
-
-
-def _replay(session: Session, key: IdempotencyKey | None) -> Outcome | None:
-    if key is None:
-        return None
-    record = session.get(IdempotencyRecord, (key.scope, key.key))
-    if record is None:
-        return None
-    if record.request_hash != key.request_hash:
-        raise ServiceError(
-            "idempotency_key_reused",
-            "this Idempotency-Key was used with a different request",
-            status=422,
-        )
-    return Outcome(record.status_code, record.body)
-
-
-def with_idempotency(
-    inventory: Inventory,
-    key: IdempotencyKey | None,
-    run: Callable[[Session], Outcome],
-    now: datetime,
-) -> Outcome:
-    """Run ``run`` in a writer transaction, once per idempotency key; replay otherwise."""
-
-    def once() -> Outcome:
-        with writer(inventory) as session:
-            replay = _replay(session, key)
-            if replay is not None:
-                return replay
-            if key is not None:
-                # Claim the key first: a concurrent twin waits here, then replays this one.
-                record = IdempotencyRecord(
-                    scope=key.scope,
-                    key=key.key,
-                    request_hash=key.request_hash,
-                    status_code=0,
-                    body={},
-                    created_at=now,
-                )
-                session.add(record)
-                session.flush()
-            outcome = run(session)
-            if key is not None:
-                record.status_code = outcome.status
-                record.body = outcome.body
-            session.commit()
-            return outcome
-
-    try:
-        return once()
-    except _IdempotencyRaceError:
-        return once()
 
 
 def open_inventory(
@@ -395,30 +274,6 @@ def hold_seats(session: Session, hold_id: str) -> list[str]:
 
 
 # Advisory locks of the two-key form: this class id, then a hash of the trip instance.
-CLAIM_WRITERS_LOCK_CLASS = 0x46470001
-
-_LOCK_CLAIM_WRITERS = text(
-    "SELECT pg_advisory_xact_lock(CAST(:lock_class AS integer), hashtext(:trip_instance))"
-)
-
-
-def lock_claim_writers(session: Session, trip_instance: str) -> None:
-    """Wait for other writers of the trip instance's seat claims; block them until commit.
-
-    On PostgreSQL every transaction that inserts or updates seat claims takes this lock first
-    (``one_statement`` takes it inside its statements). The exclusion constraint checks a new
-    claim against the others after inserting it, so two uncommitted conflicting claims would
-    each wait for the other's transaction: a deadlock, broken only after a second. In turn,
-    each check finds the earlier claims committed and refuses at once. SQLite writers are
-    serialized already.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection().execute(
-            _LOCK_CLAIM_WRITERS,
-            {"lock_class": CLAIM_WRITERS_LOCK_CLASS, "trip_instance": trip_instance},
-        )
-
-
 def locked_hold(session: Session, hold_id: str) -> Hold:
     """A hold, locked for this transaction; 404 ``hold_not_found``."""
     hold = session.get(Hold, hold_id, with_for_update=True)
@@ -435,14 +290,3 @@ def end_claims(session: Session, hold: Hold) -> None:
         legs = lock_legs(session, claim.trip_instance, claim.seat_class)
         give_back(legs, claim)
         session.delete(claim)
-
-
-def expire_hold(inventory: Inventory, hold_id: str, now: datetime) -> None:
-    """End a hold that has run out and free what it claimed."""
-    with writer(inventory) as session:
-        hold = locked_hold(session, hold_id)
-        if hold.status == "held":
-            end_claims(session, hold)
-            hold.status = "expired"
-            hold.ended_at = now
-        session.commit()

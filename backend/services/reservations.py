@@ -34,24 +34,25 @@ from backend.services.reservation_store import (
     Inventory,
     Outcome,
     end_claims,
-    expire_hold,
     expire_place_claims,
     expire_seat_claims,
     hold_seats,
     hold_status,
     inventory_error,
     legs_between,
-    lock_claim_writers,
     lock_legs,
     locked_hold,
     open_inventory,
     resolve,
     seat_map_for,
+)
+from backend.services.trip_lookup import ResolvedInstance
+from backend.services.write_sessions import (
+    lock_claim_writers,
     single_statements,
     with_idempotency,
     writer,
 )
-from backend.services.trip_lookup import ResolvedInstance
 from inventory.assignment import SeatRequest, assign_seats, validate_explicit
 from inventory.availability import free_seats, unassigned_free
 from inventory.errors import InventoryError
@@ -401,3 +402,14 @@ def sweep_expired(inventory: Inventory, now: datetime, *, batch: int = 500) -> i
                 continue  # busy: the next sweep takes it
         if len(due) < batch:
             return ended
+
+
+def expire_hold(inventory: Inventory, hold_id: str, now: datetime) -> None:
+    """End a hold that has run out and free what it claimed."""
+    with writer(inventory) as session:
+        hold = locked_hold(session, hold_id)
+        if hold.status == "held":
+            end_claims(session, hold)
+            hold.status = "expired"
+            hold.ended_at = now
+        session.commit()
