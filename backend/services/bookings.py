@@ -77,9 +77,13 @@ def confirm(
         # changed meanwhile.
 
     def run(session: Session) -> Outcome:
-        trip_instance = session.scalar(select(Hold.trip_instance).where(Hold.id == hold_id))
-        if trip_instance is not None:
-            lock_claim_writers(session, trip_instance)
+        claimed = session.execute(
+            select(SEAT_CLAIMS.c.trip_instance, SEAT_CLAIMS.c.seat).where(
+                SEAT_CLAIMS.c.hold_id == hold_id
+            )
+        ).all()
+        if claimed:
+            lock_claim_writers(session, claimed[0].trip_instance, [row.seat for row in claimed])
         hold = locked_hold(session, hold_id)
         if hold.status != "held":
             raise ConflictError(

@@ -4,7 +4,7 @@ On PostgreSQL a hold's row and its seat claims are inserted by one statement, an
 hold (the hold, its claims, the booking and its passengers) is one statement too. Each runs
 outside any explicit transaction (``write_sessions.single_statements``): a statement is atomic
 by itself, and the exclusion constraint refuses an overlapping claim just as it does inside a
-transaction. Each statement first takes the trip instance's claim writers' lock
+transaction. Each statement first takes the claim writers' locks of its seats
 (``write_sessions.lock_claim_writers``). This spares a booking the BEGIN and COMMIT round
 trips and the separate statements of the general path, which remains the path for SQLite, for
 requests with an ``Idempotency-Key``, for unassigned places and for every refusal: when the
@@ -45,14 +45,18 @@ _HOLD_COLUMNS = (
 _INSERT_HOLD = LeanStatement(
     text(
         """
-    WITH writers AS (
-        SELECT pg_advisory_xact_lock(CAST(:lock_class AS integer), hashtext(:trip_instance))
+    WITH writers AS MATERIALIZED (
+        SELECT pg_advisory_xact_lock(CAST(:lock_class AS integer), key)
+        FROM (SELECT DISTINCT hashtext(CAST(:trip_instance AS text) || ' ' || seat) AS key
+              FROM unnest(CAST(:seats AS text[])) AS chosen (seat) ORDER BY key) AS keys
+    ), locked AS (
+        SELECT count(*) AS seats FROM writers
     ), held AS (
         INSERT INTO hold (id, trip_instance, board, alight, board_stop_id, alight_stop_id,
                           seat_class, party, status, assignment, created_at, expires_at)
         SELECT :id, :trip_instance, :board, :alight, :board_stop_id, :alight_stop_id,
                :seat_class, :party, :status, :assignment, :created_at, :expires_at
-        FROM writers, active_feed
+        FROM locked, active_feed
         WHERE active_feed.id = 1 AND active_feed.feed_version_id = :version
         RETURNING id
     )
@@ -71,12 +75,15 @@ _INSERT_HOLD = LeanStatement(
 _CONFIRM = LeanStatement(
     text(
         """
-    WITH writers AS (
-        SELECT pg_advisory_xact_lock(CAST(:lock_class AS integer), hashtext(trip_instance))
-        FROM hold WHERE id = :hold_id
+    WITH writers AS MATERIALIZED (
+        SELECT pg_advisory_xact_lock(CAST(:lock_class AS integer), key)
+        FROM (SELECT DISTINCT hashtext(trip_instance || ' ' || seat) AS key
+              FROM seat_claim WHERE hold_id = :hold_id ORDER BY key) AS keys
+    ), locked AS (
+        SELECT count(*) AS seats FROM writers
     ), held AS (
         UPDATE hold SET status = 'confirmed', ended_at = :now
-        FROM writers
+        FROM locked
         WHERE id = :hold_id AND status = 'held' AND expires_at > :now AND party = :party
           AND assignment IS DISTINCT FROM 'places'
         RETURNING id, trip_instance, board_stop_id, alight_stop_id, seat_class

@@ -194,7 +194,7 @@ def _hold_once(
         expire_seat_claims(session, resolved.key, now)
     seats = _choose_seats(session, resolved, seat_map, legs, request=request, hold=hold, now=now)
     # Plain INSERTs (the hold object only carries the values).
-    lock_claim_writers(session, resolved.key)
+    lock_claim_writers(session, resolved.key, seats)
     connection = session.connection()
     connection.execute(insert(HOLDS).values(_row_of(hold)))
     connection.execute(  # the database refuses an overlapping claim here: 409 seat_taken

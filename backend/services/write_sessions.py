@@ -8,7 +8,7 @@ get its locks in time gets 503 ``busy_try_again``, one that loses a race 409 ``s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -139,23 +139,35 @@ def with_idempotency(
 
 CLAIM_WRITERS_LOCK_CLASS = 0x46470001
 
+# One advisory lock per seat of a trip instance, taken in the order of the lock keys; the
+# statements of ``one_statement`` take them the same way.
 _LOCK_CLAIM_WRITERS = text(
-    "SELECT pg_advisory_xact_lock(CAST(:lock_class AS integer), hashtext(:trip_instance))"
+    """
+    SELECT pg_advisory_xact_lock(CAST(:lock_class AS integer), key)
+    FROM (SELECT DISTINCT hashtext(CAST(:trip_instance AS text) || ' ' || seat) AS key
+          FROM unnest(CAST(:seats AS text[])) AS chosen (seat) ORDER BY key) AS keys
+    """
 )
 
 
-def lock_claim_writers(session: Session, trip_instance: str) -> None:
-    """Wait for other writers of the trip instance's seat claims; block them until commit.
+def lock_claim_writers(session: Session, trip_instance: str, seats: Sequence[str]) -> None:
+    """Wait for other writers of claims on these seats of the trip instance; block them until
+    commit.
 
-    On PostgreSQL every transaction that inserts or updates seat claims takes this lock first
-    (``one_statement`` takes it inside its statements). The exclusion constraint checks a new
-    claim against the others after inserting it, so two uncommitted conflicting claims would
-    each wait for the other's transaction: a deadlock, broken only after a second. In turn,
-    each check finds the earlier claims committed and refuses at once. SQLite writers are
-    serialized already.
+    On PostgreSQL every transaction that inserts or updates seat claims first takes a lock per
+    seat it writes (``one_statement`` takes them inside its statements), always in the order
+    of the lock keys, so that no two writers wait for each other. The exclusion constraint
+    checks a new claim against the others after inserting it, so two uncommitted conflicting
+    claims would each wait for the other's transaction: a deadlock, broken only after a
+    second. With the locks, each check finds the earlier claims committed and refuses at once,
+    and writers of different seats never wait. SQLite writers are serialized already.
     """
-    if session.get_bind().dialect.name == "postgresql":
+    if seats and session.get_bind().dialect.name == "postgresql":
         session.connection().execute(
             _LOCK_CLAIM_WRITERS,
-            {"lock_class": CLAIM_WRITERS_LOCK_CLASS, "trip_instance": trip_instance},
+            {
+                "lock_class": CLAIM_WRITERS_LOCK_CLASS,
+                "trip_instance": trip_instance,
+                "seats": list(seats),
+            },
         )
