@@ -17,7 +17,6 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
-    case,
     func,
     or_,
     select,
@@ -85,9 +84,10 @@ def _taken_around_statement() -> Select[str, int, int | None, int | None]:
     return (
         select(
             claims.seat,
-            func.max(case((overlapping, 1), else_=0)),
-            func.max(case((claims.alight <= board, claims.alight))),
-            func.min(case((claims.board >= alight, claims.board))),
+            # Aggregates with FILTER: cheaper in the database than CASE inside them.
+            func.count().filter(overlapping),
+            func.max(claims.alight).filter(claims.alight <= board),
+            func.min(claims.board).filter(claims.board >= alight),
         )
         .where(
             claims.trip_instance == bindparam("trip_instance"),
