@@ -26,7 +26,7 @@ from backend.api.reservation_schemas import (
 )
 from backend.clock import utc_now
 from backend.errors import ServiceError
-from backend.services import bookings, reservations
+from backend.services import bookings, claim_reads, reservations
 from backend.services.bookings import Passenger
 from backend.services.reservation_store import IdempotencyKey, Inventory, Outcome
 from backend.services.reservations import HoldRequest
@@ -75,7 +75,7 @@ class Availability(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, args: dict[str, Any], trip_instance: str) -> dict[str, Any]:
         """Count free places per class between two stops, and show the seat map."""
-        return reservations.availability(
+        return claim_reads.availability(
             db.session(),
             _inventory(),
             trip_instance,

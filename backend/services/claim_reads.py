@@ -1,4 +1,5 @@
-"""What is taken on a trip instance: its live seat and place claims, as readers count them.
+"""What is taken on a trip instance: its live seat and place claims, as readers count them,
+and the availability a traveler is shown.
 
 A claim counts while it is booked (no expiry) or held and not yet expired, so an expired hold
 frees its seats for readers at once, before any sweep ends it.
@@ -25,6 +26,8 @@ from sqlalchemy.orm import Session
 
 from backend.db import Executor, LeanStatement
 from backend.models import PlaceClaim, SeatClaim
+from backend.services.reservation_store import Inventory, legs_between, resolve, seat_map_for
+from inventory.availability import free_seats, unassigned_free
 from inventory.legs import LegRange
 
 SEAT_CLAIMS: Table = SeatClaim.__table__  # type: ignore[assignment]
@@ -114,3 +117,52 @@ def place_claims(
     for seat_class, board, alight, places in rows:
         claims[seat_class].append((LegRange(board, alight), places))
     return claims
+
+
+def availability(
+    session: Session,
+    inventory: Inventory,
+    trip_instance: str,
+    *,
+    from_stop: str,
+    to_stop: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """Free places per class and the seat map with each seat free or taken on the legs."""
+    resolved = resolve(session, inventory, trip_instance)
+    seat_map = seat_map_for(inventory, resolved)
+    legs = legs_between(resolved, from_stop, to_stop)
+    taken = taken_on(session, resolved.key, now)
+    free = {seat.label for seat in free_seats(seat_map, taken, legs)}
+    claims = place_claims(session, resolved.key, now)
+    classes: dict[str, dict[str, int]] = {}
+    for seat in seat_map.seats:
+        entry = classes.setdefault(seat.seat_class, {"seats": 0, "places": 0})
+        entry["seats"] += seat.label in free
+    for seat_class, capacity in seat_map.unassigned.items():
+        entry = classes.setdefault(seat_class, {"seats": 0, "places": 0})
+        entry["places"] += unassigned_free(capacity, claims.get(seat_class, []), legs)
+    return {
+        "trip_instance": resolved.key,
+        "from": from_stop,
+        "to": to_stop,
+        "board": legs.board,
+        "alight": legs.alight,
+        "seat_map": seat_map.name,
+        "classes": [
+            {"seat_class": name, "free": counts["seats"] + counts["places"], **counts}
+            for name, counts in sorted(classes.items())
+        ],
+        "seats": [
+            {
+                "label": seat.label,
+                "row": seat.row,
+                "column": seat.column,
+                "deck": seat.deck,
+                "seat_class": seat.seat_class,
+                "attributes": sorted(seat.attributes),
+                "free": seat.label in free,
+            }
+            for seat in seat_map.seats
+        ],
+    }

@@ -26,7 +26,7 @@ from backend.db import Executor
 from backend.errors import ConflictError, NotFoundError, ServiceError
 from backend.models import Hold, PlaceClaim
 from backend.services import one_statement
-from backend.services.claim_reads import SEAT_CLAIMS, place_claims, taken_around, taken_on
+from backend.services.claim_reads import SEAT_CLAIMS, taken_around
 from backend.services.feeds import active_version_id
 from backend.services.reservation_store import (
     HoldRow,
@@ -54,7 +54,6 @@ from backend.services.write_sessions import (
     writer,
 )
 from inventory.assignment import SeatRequest, assign_seats, validate_explicit
-from inventory.availability import free_seats, unassigned_free
 from inventory.errors import InventoryError
 from inventory.legs import LegRange
 from inventory.seatmaps import SeatMap
@@ -79,55 +78,6 @@ class HoldRequest:
     position: str | None = None
     accessible: int = 0
     bikes: int = 0
-
-
-def availability(
-    session: Session,
-    inventory: Inventory,
-    trip_instance: str,
-    *,
-    from_stop: str,
-    to_stop: str,
-    now: datetime,
-) -> dict[str, Any]:
-    """Free places per class and the seat map with each seat free or taken on the legs."""
-    resolved = resolve(session, inventory, trip_instance)
-    seat_map = seat_map_for(inventory, resolved)
-    legs = legs_between(resolved, from_stop, to_stop)
-    taken = taken_on(session, resolved.key, now)
-    free = {seat.label for seat in free_seats(seat_map, taken, legs)}
-    claims = place_claims(session, resolved.key, now)
-    classes: dict[str, dict[str, int]] = {}
-    for seat in seat_map.seats:
-        entry = classes.setdefault(seat.seat_class, {"seats": 0, "places": 0})
-        entry["seats"] += seat.label in free
-    for seat_class, capacity in seat_map.unassigned.items():
-        entry = classes.setdefault(seat_class, {"seats": 0, "places": 0})
-        entry["places"] += unassigned_free(capacity, claims.get(seat_class, []), legs)
-    return {
-        "trip_instance": resolved.key,
-        "from": from_stop,
-        "to": to_stop,
-        "board": legs.board,
-        "alight": legs.alight,
-        "seat_map": seat_map.name,
-        "classes": [
-            {"seat_class": name, "free": counts["seats"] + counts["places"], **counts}
-            for name, counts in sorted(classes.items())
-        ],
-        "seats": [
-            {
-                "label": seat.label,
-                "row": seat.row,
-                "column": seat.column,
-                "deck": seat.deck,
-                "seat_class": seat.seat_class,
-                "attributes": sorted(seat.attributes),
-                "free": seat.label in free,
-            }
-            for seat in seat_map.seats
-        ],
-    }
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -180,8 +130,8 @@ def _hold_once(
     if resolved.key not in inventory.opened:
         open_inventory(session, resolved, seat_map, now)
     hold = _new_hold(inventory, request, resolved, legs, now)
-    places_class = request.seat_class if request.seat_class in seat_map.unassigned else None
-    if places_class is not None and not request.seats:
+    places_class = _places_class(request, seat_map)
+    if places_class is not None:
         hold.assignment = "places"
         held = Hold(**_row_of(hold))
         session.add(held)
@@ -233,7 +183,7 @@ def _hold_in_one_statement(
         if hint is not None and active_version_id(session) != hint:
             return None  # refused by an older timetable: the general path asks the current one
         raise
-    if request.seat_class in seat_map.unassigned and not request.seats:
+    if _places_class(request, seat_map) is not None:
         return None  # places: counted on locked leg rows, in a transaction
     if resolved.key not in inventory.opened:
         open_inventory(session, resolved, seat_map, now)
@@ -243,6 +193,13 @@ def _hold_in_one_statement(
     written = one_statement.insert_hold(session, hold, seats, version=resolved.trip.version)
     inventory.active_version.version = resolved.trip.version if written else None
     return Outcome(201, hold_body(hold, seats, now)) if written else None
+
+
+def _places_class(request: HoldRequest, seat_map: SeatMap) -> str | None:
+    """The class of unassigned places the request asks for, if it asks for places."""
+    if request.seats or request.seat_class not in seat_map.unassigned:
+        return None
+    return request.seat_class
 
 
 def _new_hold(

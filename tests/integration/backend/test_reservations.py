@@ -234,7 +234,7 @@ def test_an_expired_hold_frees_its_seats_at_once_and_cannot_be_booked(
 
     def free_at(now: datetime) -> set[str]:
         with database.sessions() as session:
-            seats = reservations.availability(
+            seats = claim_reads.availability(
                 session, inventory, CITY1, from_stop="STAGECOACH", to_stop="NANAA", now=now
             )["seats"]
         return {seat["label"] for seat in seats if seat["free"]}
