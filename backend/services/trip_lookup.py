@@ -9,8 +9,6 @@ ranges between positions in that list.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import and_, select
@@ -18,6 +16,7 @@ from sqlalchemy import and_, select
 from backend.db import Executor
 from backend.errors import NotFoundError, ServiceError
 from backend.models import GTFS_TABLES
+from backend.services.loaded_cache import LoadedCache
 from backend.services.version_facts import VersionFacts
 from inventory.trip_instances import InvalidTripInstanceError, TripInstance
 
@@ -53,23 +52,11 @@ class TripStopsCache:
     """Trips' stop lists, which never change within a feed version; safe across threads."""
 
     def __init__(self, size: int = 4096) -> None:
-        self._size = size
-        self._trips: OrderedDict[tuple[int, str], TripStops | None] = OrderedDict()
-        self._lock = threading.Lock()
+        self._trips = LoadedCache[tuple[int, str], TripStops | None](_load_trip, size)
 
     def get(self, session: Executor, version: int, trip_id: str) -> TripStops | None:
         """The trip's stops in ``version``, or None when the version has no such trip."""
-        key = (version, trip_id)
-        with self._lock:
-            if key in self._trips:
-                self._trips.move_to_end(key)
-                return self._trips[key]
-        trip = _load_trip(session, version, trip_id)
-        with self._lock:
-            self._trips[key] = trip
-            while len(self._trips) > self._size:
-                self._trips.popitem(last=False)
-        return trip
+        return self._trips.get(session, (version, trip_id))
 
 
 def parse_instance(text: str) -> TripInstance:
@@ -106,7 +93,8 @@ def resolve(
     return ResolvedInstance(instance, trip)
 
 
-def _load_trip(session: Executor, version: int, trip_id: str) -> TripStops | None:
+def _load_trip(session: Executor, key: tuple[int, str]) -> TripStops | None:
+    version, trip_id = key
     header = session.execute(
         select(TRIPS.c.route_id, TRIPS.c.service_id).where(
             and_(TRIPS.c.feed_version_id == version, TRIPS.c.trip_id == trip_id)

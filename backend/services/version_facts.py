@@ -7,8 +7,7 @@ used first out), which leaves a direct-trip search with a handful of indexed que
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -17,6 +16,7 @@ from sqlalchemy import func, select
 
 from backend.db import Executor
 from backend.models import GTFS_TABLES
+from backend.services.loaded_cache import LoadedCache
 from inventory.service_days import WeeklyService, active_services, frequency_starts
 
 AGENCY = GTFS_TABLES["agency"]
@@ -93,23 +93,8 @@ def _frequency_runs(session: Executor, version: int) -> dict[str, list[tuple[int
     return runs
 
 
-class VersionFactsCache:
+class VersionFactsCache(LoadedCache[int, VersionFacts]):
     """The facts of the few most recently used versions; safe across threads."""
 
     def __init__(self, size: int = 4) -> None:
-        self._size = size
-        self._facts: OrderedDict[int, VersionFacts] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, session: Executor, version: int) -> VersionFacts:
-        """The facts of ``version``, read from the database on first use."""
-        with self._lock:
-            if version in self._facts:
-                self._facts.move_to_end(version)
-                return self._facts[version]
-        facts = load_facts(session, version)
-        with self._lock:
-            self._facts[version] = facts
-            while len(self._facts) > self._size:
-                self._facts.popitem(last=False)
-        return facts
+        super().__init__(load_facts, size)
