@@ -1,0 +1,1 @@
+"""Unit tests of the fares package: fare engine, caps, money, credentials and bundles."""
