@@ -1,0 +1,123 @@
+"""Building, signing and opening rule bundles."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import cbor2
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fares.bundle import BundleRefusal, RuleBundle, bundle_etag, open_bundle
+from fares.deny_list import DenyList, DenyListDelta
+from fares.keys import KeySet, SigningKey
+from fares.rules import DeviceRole, ProductKind
+from tests.unit.fares.builders import (
+    KEY_1,
+    SERVER_KEY,
+    STOPS,
+    T0,
+    TICKET,
+    TRIP,
+    TRUSTED,
+    bundle_blob,
+    open_test_bundle,
+)
+from tests.unit.fares.cbor_strategies import cbor_values
+
+DENY_V2 = DenyList.of(2, tickets=["aa" * 8], media=["bb" * 32])
+
+
+def test_opened_bundle_carries_everything_a_validator_needs() -> None:
+    bundle = open_test_bundle(deny=DENY_V2)
+    assert bundle.version == 1
+    assert bundle.keys.get(1) == KEY_1.public_key()
+    assert bundle.products["day_pass"].kind is ProductKind.PERIOD
+    assert "zone_a" in bundle.products["day_pass"].area_ids
+    assert bundle.deny_list == DENY_V2
+    assert bundle.passback_s[DeviceRole.GATE_ENTRY] == 600
+    assert bundle.clock_skew_s == 60
+    assert bundle.manifests[TRIP].stop_ids == STOPS
+    assert bundle.manifests[TRIP].seats == {TICKET: "12A"}
+    assert bundle.manifests[TRIP].stop_index["BULLFROG"] == 2
+    assert bundle.vehicle_trips == {"bus-17": (TRIP,)}
+    assert bundle.signer_kid == SERVER_KEY.kid
+
+
+def test_etag_is_the_content_hash_of_the_blob_and_stable() -> None:
+    blob = bundle_blob()
+    opened = open_bundle(blob, TRUSTED, T0)
+    assert isinstance(opened, RuleBundle)
+    assert opened.etag == bundle_etag(blob) == bundle_etag(bundle_blob())
+    assert opened.etag != bundle_etag(bundle_blob(version=2))
+
+
+def test_changing_any_byte_of_a_bundle_is_refused() -> None:
+    blob = bundle_blob()
+    for position in range(len(blob)):
+        tampered = bytearray(blob)
+        tampered[position] ^= 0x01
+        assert isinstance(open_bundle(bytes(tampered), TRUSTED, T0), BundleRefusal), position
+
+
+def test_bundle_signed_by_an_untrusted_key_is_refused() -> None:
+    impostor = SigningKey.generate(9, T0 - timedelta(days=1), T0 + timedelta(days=1))
+    assert open_bundle(bundle_blob(signer=impostor), TRUSTED, T0) is BundleRefusal.BAD_SIGNATURE
+    assert open_bundle(bundle_blob(), KeySet(), T0) is BundleRefusal.UNKNOWN_KEY
+
+
+def test_bundle_past_its_valid_until_is_refused() -> None:
+    blob = bundle_blob(valid_for=timedelta(days=1))
+    assert open_bundle(blob, TRUSTED, T0 + timedelta(days=2)) is BundleRefusal.EXPIRED
+
+
+def test_bundle_from_a_future_format_is_unsupported() -> None:
+    body = cbor2.dumps({"format": 1})
+    blob = cbor2.dumps([2, SERVER_KEY.kid, body, SERVER_KEY.sign(body)])
+    assert open_bundle(blob, TRUSTED, T0) is BundleRefusal.UNSUPPORTED_VERSION
+
+
+def test_well_signed_ill_shaped_content_is_malformed() -> None:
+    for content in ({"format": 1}, [1], {"format": 1, "version": "one"}):
+        body = cbor2.dumps(content)
+        blob = cbor2.dumps([1, SERVER_KEY.kid, body, SERVER_KEY.sign(body)])
+        assert open_bundle(blob, TRUSTED, T0) is BundleRefusal.MALFORMED
+
+
+def test_delta_bundle_applies_onto_the_current_deny_list() -> None:
+    newer = DenyList.of(3, tickets=["cc" * 8], media=["bb" * 32])
+    blob = bundle_blob(deny=DENY_V2.delta_to(newer))
+    opened = open_bundle(blob, TRUSTED, T0, base=DENY_V2)
+    assert isinstance(opened, RuleBundle)
+    assert opened.deny_list == newer
+
+
+def test_delta_bundle_on_another_base_is_refused_and_leaves_the_base_alone() -> None:
+    blob = bundle_blob(deny=DenyListDelta(5, 6, added_tickets=frozenset({"dd" * 8})))
+    assert open_bundle(blob, TRUSTED, T0, base=DENY_V2) is BundleRefusal.DELTA_BASE_MISMATCH
+    assert open_bundle(blob, TRUSTED, T0) is BundleRefusal.DELTA_BASE_MISMATCH
+    assert DENY_V2.version == 2
+
+
+@settings(max_examples=200)
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes_never_raise(blob: bytes) -> None:
+    assert isinstance(open_bundle(blob, TRUSTED, T0), BundleRefusal)
+
+
+CONTENT_FIELDS = ("version", "issued_at", "valid_until", "keys", "products", "deny",
+                  "passback_s", "clock_skew_s", "manifests", "vehicles")  # fmt: skip
+
+
+@settings(max_examples=300)
+@given(st.dictionaries(st.sampled_from(CONTENT_FIELDS), cbor_values), st.data())
+def test_signed_arbitrary_content_never_raises(
+    content: dict[str, object], data: st.DataObject
+) -> None:
+    valid = cbor2.loads(cbor2.loads(bundle_blob())[2])
+    field = data.draw(st.sampled_from(CONTENT_FIELDS))
+    for name in (field, *content):
+        valid[name] = content.get(name, data.draw(cbor_values))
+    body = cbor2.dumps(valid)
+    blob = cbor2.dumps([1, SERVER_KEY.kid, body, SERVER_KEY.sign(body)])
+    assert isinstance(open_bundle(blob, TRUSTED, T0), BundleRefusal | RuleBundle)
