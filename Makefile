@@ -9,6 +9,7 @@ INSTALLED := $(VENV)/.installed
 .PHONY: run test install migrate lint typecheck contracts clean
 
 run: migrate
+	$(BIN)/faregate keys init --if-missing
 	$(BIN)/faregate gtfs load-sample
 	$(BIN)/faregate serve
 

@@ -10,6 +10,7 @@ from backend import db, schema
 from backend.api import init_api
 from backend.jobs import inventory_for
 from backend.logs import configure_logging
+from backend.services.fare_quotes import FareCaches
 from backend.services.version_facts import VersionFactsCache
 from backend.settings import Settings, load_settings
 
@@ -30,6 +31,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     inventory = inventory_for(settings, app.extensions["faregate.database"])
     app.extensions["faregate.inventory"] = dataclasses.replace(
         inventory, facts=app.extensions["faregate.version_facts"]
+    )
+    app.extensions["faregate.fare_caches"] = FareCaches(
+        facts=app.extensions["faregate.version_facts"],
+        trips=app.extensions["faregate.inventory"].trips,
+        tables=app.extensions["faregate.inventory"].fares,
     )
     init_api(app)
     return app

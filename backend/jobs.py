@@ -19,8 +19,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from backend.clock import utc_now
 from backend.db import Database
+from backend.services.fare_data import FareTablesCache
+from backend.services.pass_products import load_pass_products
 from backend.services.reservation_store import Inventory
 from backend.services.reservations import sweep_expired
+from backend.services.signing_keys import KeyringFile
 from backend.services.trip_lookup import TripStopsCache
 from backend.services.version_facts import VersionFactsCache
 from backend.settings import Settings
@@ -38,6 +41,9 @@ def inventory_for(settings: Settings, database: Database) -> Inventory:
         seat_maps=load_seat_maps(Path(settings.seatmap_dir)),
         facts=VersionFactsCache(),
         trips=TripStopsCache(),
+        fares=FareTablesCache(),
+        keyring=KeyringFile(Path(settings.signing_keys_file)),
+        passes=load_pass_products(Path(settings.period_passes_file)),
         hold_duration=timedelta(minutes=settings.hold_minutes),
         lock_timeout_ms=settings.lock_timeout_ms,
     )

@@ -40,6 +40,8 @@ class Settings:
     seatmap_dir: str = "config/seatmaps"
     hold_minutes: int = 10
     lock_timeout_ms: int = 2000
+    signing_keys_file: str = "var/signing-keys.json"
+    period_passes_file: str = "config/period-passes.toml"
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with ``changes`` applied and checked."""
@@ -63,6 +65,13 @@ SETTINGS_HELP: dict[str, str] = {
         "trips with no seat map cannot be reserved."
     ),
     "hold_minutes": "How long a hold keeps its seats before it expires, in minutes.",
+    "signing_keys_file": (
+        "The server's keyring: the Ed25519 keys that sign tickets and rule bundles "
+        "(`faregate keys init` creates it, `faregate keys rotate` rotates it)."
+    ),
+    "period_passes_file": (
+        "Which fare products are sold as day, week or month passes (see the example file)."
+    ),
     "lock_timeout_ms": (
         "Longest wait for a row lock while holding or booking seats, in milliseconds; past it "
         "the request fails with 503 busy_try_again instead of queueing."

@@ -56,6 +56,7 @@ from backend.cli.serve import GunicornServer  # noqa: E402
 from backend.db import Database  # noqa: E402
 from backend.schema import upgrade  # noqa: E402
 from backend.services import feeds  # noqa: E402
+from backend.services.signing_keys import init_keyring  # noqa: E402
 from backend.settings import Settings  # noqa: E402
 from inventory.assignment import SeatRequest, assign_seats  # noqa: E402
 from inventory.availability import free_seats  # noqa: E402
@@ -154,14 +155,15 @@ class BenchServer(GunicornServer):
         return app
 
 
-def serve(url: str, maps: str, port: int) -> None:
+def serve(url: str, folder: str, port: int) -> None:
     """Run the server in the foreground (in a child process of the benchmark)."""
     settings = Settings(
         database_url=url,
         bind=f"127.0.0.1:{port}",
         workers=WORKERS,
         log_level="WARNING",
-        seatmap_dir=maps,
+        seatmap_dir=str(Path(folder) / "seatmaps"),
+        signing_keys_file=str(Path(folder) / "signing-keys.json"),
     )
     BenchServer(settings, jobs=False).run()
 
@@ -346,6 +348,7 @@ def main() -> None:
             maps = Path(folder) / "seatmaps"
             maps.mkdir()
             (maps / "train.toml").write_text(TRAIN)
+            init_keyring(Path(folder) / "signing-keys.json", datetime.now(UTC))
             database = Database(url)
             upgrade(database.engine)
             loaded = feeds.import_feed(
@@ -366,7 +369,7 @@ def main() -> None:
             trips = [f"RUSH{trip:03d}@{DAY}" for trip in range(1, TRIPS)]
             port = free_port()
             child = subprocess.Popen(
-                [sys.executable, __file__, "--serve", url, str(maps), str(port)],
+                [sys.executable, __file__, "--serve", url, folder, str(port)],
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,  # the access log: a line per request
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,9 @@ from backend.clock import utc_now
 from backend.db import Database, make_engine
 from backend.models import Base
 from backend.services import accounts
+from backend.services.signing_keys import Keyring, save_keyring
 from backend.settings import Settings
+from fares.keys import SigningKey
 from tests.harness import postgres
 
 pytest_plugins = ["pytester"]
@@ -140,10 +143,22 @@ def _engine(url: str) -> Iterator[Engine]:
     created.dispose()
 
 
+@pytest.fixture(scope="session")
+def signing_keys_file(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A keyring shared by the test apps, whose one key signs at any time the tests use
+    (they book trips of 2008 feeds at 2008 times)."""
+    path = tmp_path_factory.mktemp("keys") / "signing-keys.json"
+    key = SigningKey.generate(1, datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+    save_keyring(path, Keyring((key,)))
+    return str(path)
+
+
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, signing_keys_file: str) -> Settings:
     """Settings for a test app on ``database_url``."""
-    return Settings(database_url=database_url, log_level="WARNING")
+    return Settings(
+        database_url=database_url, log_level="WARNING", signing_keys_file=signing_keys_file
+    )
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from flask import Flask, Response
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from backend.api import errors, feeds, health, network, reservations, staff
+from backend.api import errors, fares, feeds, health, network, reservations, staff, tickets
 from backend.api.guard import SECURITY_SCHEME
 
 DOCS_ASSETS_URL = "/api/docs/assets/"
@@ -41,6 +41,8 @@ def init_api(app: Flask) -> FaregateApi:
     api.register_blueprint(feeds.blp)
     api.register_blueprint(network.blp)
     api.register_blueprint(reservations.blp)
+    api.register_blueprint(fares.blp)
+    api.register_blueprint(tickets.blp)
     app.register_blueprint(_docs_assets())
     return api
 

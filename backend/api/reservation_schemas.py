@@ -82,6 +82,22 @@ class HoldRequestSchema(ma.Schema):
             raise ma.ValidationError("party must equal the number of seats", "party")
 
 
+class MoneySchema(ma.Schema):
+    """An amount in minor units of its currency."""
+
+    amount = ma.fields.Integer(required=True, metadata={"description": "minor units"})
+    currency = ma.fields.String(required=True, metadata={"description": "ISO 4217"})
+    text = ma.fields.String(required=True, metadata={"description": "e.g. 4.00 PLN"})
+
+
+class HoldFareSchema(ma.Schema):
+    """What a hold costs, for the feed's default rider category."""
+
+    fare_product_id = ma.fields.String(allow_none=True)
+    per_traveler = ma.fields.Nested(MoneySchema, required=True)
+    total = ma.fields.Nested(MoneySchema, required=True)
+
+
 class HoldSchema(ma.Schema):
     """A hold: what it keeps, until when, and its state."""
 
@@ -100,6 +116,11 @@ class HoldSchema(ma.Schema):
     assignment = ma.fields.String(
         allow_none=True,
         metadata={"description": "chosen, cp-sat, greedy, direct or places"},
+    )
+    fare = ma.fields.Nested(
+        HoldFareSchema,
+        allow_none=True,
+        metadata={"description": "null when the published fares do not price the journey"},
     )
     created_at = ma.fields.String(required=True)
     expires_at = ma.fields.String(required=True)
@@ -124,11 +145,16 @@ class BookingRequestSchema(ma.Schema):
 
 
 class BookedPassengerSchema(ma.Schema):
-    """A traveler of a booking and where they sit."""
+    """A traveler of a booking: where they sit, their fare and their ticket."""
 
     name = ma.fields.String(required=True)
     seat = ma.fields.String(allow_none=True)
     seat_class = ma.fields.String(required=True)
+    ticket_id = ma.fields.String(
+        allow_none=True, metadata={"description": "GET /api/v1/tickets/{ticket_id}"}
+    )
+    fare_product_id = ma.fields.String(allow_none=True)
+    price = ma.fields.Nested(MoneySchema, allow_none=True)
 
 
 class BookingSchema(ma.Schema):
@@ -141,6 +167,11 @@ class BookingSchema(ma.Schema):
     to_stop = ma.fields.String(required=True, data_key="to", attribute="to")
     hold_id = ma.fields.String(required=True)
     contact_email = ma.fields.String(required=True)
+    total = ma.fields.Nested(
+        MoneySchema,
+        allow_none=True,
+        metadata={"description": "null when the published fares do not price the journey"},
+    )
     passengers = ma.fields.List(ma.fields.Nested(BookedPassengerSchema), required=True)
     created_at = ma.fields.String(required=True)
     cancelled_at = ma.fields.String(allow_none=True)

@@ -6,15 +6,14 @@ the same body gives back the first response, with another body 422 ``idempotency
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
-from flask import Response, current_app, jsonify, request
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from backend import db
+from backend.api.idempotency import IDEMPOTENCY_PARAMETERS, idempotency_key, inventory, respond
 from backend.api.reservation_schemas import (
     AvailabilityArgsSchema,
     AvailabilitySchema,
@@ -25,45 +24,13 @@ from backend.api.reservation_schemas import (
     HoldSchema,
 )
 from backend.clock import utc_now
-from backend.errors import ServiceError
 from backend.services import bookings, claim_reads, reservations
 from backend.services.bookings import Passenger
-from backend.services.reservation_store import IdempotencyKey, Inventory, Outcome
 from backend.services.reservations import HoldRequest
 
 blp = Blueprint(
     "reservations", __name__, url_prefix="/api/v1", description="Seats, holds and bookings"
 )
-
-IDEMPOTENCY_HEADER = {
-    "Idempotency-Key": {
-        "description": "Any unique text (at most 255 characters); a retry with the same key "
-        "and body gets the first response again.",
-        "schema": {"type": "string", "maxLength": 255},
-        "required": False,
-    }
-}
-
-
-def _inventory() -> Inventory:
-    inventory: Inventory = current_app.extensions["faregate.inventory"]
-    return inventory
-
-
-def _idempotency_key(scope: str, body: dict[str, Any]) -> IdempotencyKey | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    if not key or len(key) > 255:
-        raise ServiceError("invalid_idempotency_key", "Idempotency-Key must be 1 to 255 characters")
-    digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
-    return IdempotencyKey(scope, key, digest)
-
-
-def _respond(outcome: Outcome) -> Response:
-    response = jsonify(outcome.body)
-    response.status_code = outcome.status
-    return response
 
 
 @blp.route("/trips/<path:trip_instance>/availability")
@@ -77,7 +44,7 @@ class Availability(MethodView):
         """Count free places per class between two stops, and show the seat map."""
         return claim_reads.availability(
             db.session(),
-            _inventory(),
+            inventory(),
             trip_instance,
             from_stop=args["from_stop"],
             to_stop=args["to_stop"],
@@ -91,10 +58,10 @@ class Holds(MethodView):
 
     @blp.arguments(HoldRequestSchema())
     @blp.response(201, HoldSchema)
-    @blp.doc(parameters=[{"in": "header", "name": n, **v} for n, v in IDEMPOTENCY_HEADER.items()])
+    @blp.doc(parameters=IDEMPOTENCY_PARAMETERS)
     def post(self, body: dict[str, Any]) -> Response:
         """Hold seats (picked, or assigned for a party) or places on a leg range."""
-        key = _idempotency_key("POST /api/v1/holds", body)
+        key = idempotency_key("POST /api/v1/holds", body)
         hold = HoldRequest(
             trip_instance=body["trip_instance"],
             from_stop=body["from_stop"],
@@ -107,7 +74,7 @@ class Holds(MethodView):
             accessible=body["accessible"],
             bikes=body["bikes"],
         )
-        return _respond(reservations.create_hold(_inventory(), hold, utc_now(), key))
+        return respond(reservations.create_hold(inventory(), hold, utc_now(), key))
 
 
 @blp.route("/holds/<hold_id>")
@@ -124,7 +91,7 @@ class HoldById(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def delete(self, hold_id: str) -> dict[str, Any]:
         """Let the hold's seats go."""
-        return reservations.release_hold(_inventory(), hold_id, utc_now())
+        return reservations.release_hold(inventory(), hold_id, utc_now())
 
 
 @blp.route("/bookings")
@@ -133,19 +100,19 @@ class Bookings(MethodView):
 
     @blp.arguments(BookingRequestSchema())
     @blp.response(201, BookingSchema)
-    @blp.doc(parameters=[{"in": "header", "name": n, **v} for n, v in IDEMPOTENCY_HEADER.items()])
+    @blp.doc(parameters=IDEMPOTENCY_PARAMETERS)
     def post(self, body: dict[str, Any]) -> Response:
         """Confirm a live hold as a booking (410 ``hold_expired`` if it ran out)."""
-        key = _idempotency_key("POST /api/v1/bookings", body)
+        key = idempotency_key("POST /api/v1/bookings", body)
         outcome = bookings.confirm(
-            _inventory(),
+            inventory(),
             body["hold_id"],
             passengers=[Passenger(p["name"]) for p in body["passengers"]],
             email=body["contact_email"],
             now=utc_now(),
             key=key,
         )
-        return _respond(outcome)
+        return respond(outcome)
 
 
 @blp.route("/bookings/<reference>")
@@ -169,4 +136,4 @@ class BookingCancel(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def post(self, args: dict[str, Any], reference: str) -> dict[str, Any]:
         """Cancel a booking and free its seats (again: no change)."""
-        return bookings.cancel_booking(_inventory(), reference, args["email"], utc_now())
+        return bookings.cancel_booking(inventory(), reference, args["email"], utc_now())

@@ -8,6 +8,7 @@ from backend.cli.context import CliContext, FaregateGroup
 from backend.cli.database import db_group
 from backend.cli.feeds import gtfs_group
 from backend.cli.jobs import jobs
+from backend.cli.keys import keys_group
 from backend.cli.serve import serve
 from backend.cli.settings import config_group
 from backend.cli.tokens import token_group
@@ -36,6 +37,7 @@ cli.add_command(token_group)
 cli.add_command(serve)
 cli.add_command(jobs)
 cli.add_command(config_group)
+cli.add_command(keys_group)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from backend.models.reservations import (
     TripInventory,
 )
 from backend.models.staff import ApiToken, StaffUser
+from backend.models.tickets import DenyEntry, Ticket
 
 __all__ = [
     "GTFS_TABLES",
@@ -22,6 +23,7 @@ __all__ = [
     "Base",
     "Booking",
     "BookingPassenger",
+    "DenyEntry",
     "FeedNotice",
     "FeedVersion",
     "Hold",
@@ -30,5 +32,6 @@ __all__ = [
     "PlaceClaim",
     "SeatClaim",
     "StaffUser",
+    "Ticket",
     "TripInventory",
 ]

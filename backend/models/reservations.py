@@ -75,6 +75,13 @@ class Hold(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
     ended_at: Mapped[datetime | None]
+    # Priced when held, for the default rider category: the product and price per traveler
+    # (None when the fares have no product for the journey), and the tickets' validity.
+    fare_product_id: Mapped[str | None] = mapped_column(String(128))
+    fare_amount: Mapped[int | None]
+    currency: Mapped[str | None] = mapped_column(String(3))
+    valid_from: Mapped[datetime | None]
+    valid_until: Mapped[datetime | None]
 
     __table_args__ = (
         CheckConstraint("status in ('held', 'confirmed', 'released', 'expired')", name="status"),
@@ -135,6 +142,8 @@ class Booking(Base):
     contact_email: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime]
     cancelled_at: Mapped[datetime | None]
+    total_amount: Mapped[int | None]  # minor units of ``currency``; None when unpriced
+    currency: Mapped[str | None] = mapped_column(String(3))
 
     __table_args__ = (CheckConstraint("status in ('confirmed', 'cancelled')", name="status"),)
 
@@ -152,6 +161,9 @@ class BookingPassenger(Base):
     name: Mapped[str] = mapped_column(String(200))
     seat: Mapped[str | None] = mapped_column(String(40))
     seat_class: Mapped[str] = mapped_column(String(40))
+    rider_category_id: Mapped[str | None] = mapped_column(String(128))
+    fare_product_id: Mapped[str | None] = mapped_column(String(128))
+    fare_amount: Mapped[int | None]
 
 
 class IdempotencyRecord(Base):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, insert, select, update
@@ -26,7 +26,10 @@ from backend.models import (
     PlaceClaim,
 )
 from backend.services import one_statement
+from backend.services.booking_views import booking_body, confirmed_body
 from backend.services.claim_reads import SEAT_CLAIMS
+from backend.services.hold_pricing import RESERVATION_PRODUCT
+from backend.services.one_statement import Ticketing
 from backend.services.reservation_store import (
     IdempotencyKey,
     Inventory,
@@ -37,12 +40,21 @@ from backend.services.reservation_store import (
     new_reference,
 )
 from backend.services.reservations import expire_hold
+from backend.services.tickets import (
+    booking_ticket_ids,
+    insert_booking_tickets,
+    new_ticket_ids,
+    revoke_booking_tickets,
+)
 from backend.services.write_sessions import (
     lock_claim_writers,
     single_statements,
     with_idempotency,
     writer,
 )
+
+# A ticket whose hold was made before holds were priced is valid this long from confirmation.
+UNPRICED_VALIDITY = timedelta(days=1)
 
 # Confirming runs Core statements on these tables, without the ORM's bookkeeping.
 BOOKINGS: Table = Booking.__table__  # type: ignore[assignment]
@@ -66,13 +78,19 @@ def confirm(
     key: IdempotencyKey | None = None,
 ) -> Outcome:
     """Turn a live hold into a booking; 410 ``hold_expired`` when it ran out."""
+    kid = inventory.keyring.get().current(now).kid
     if key is None and inventory.one_statement_writes:
+        names = [p.name for p in passengers]
+        ticketing = Ticketing(kid, new_ticket_ids(len(names)), now + UNPRICED_VALIDITY)
         with single_statements(inventory) as session:
             confirmed = one_statement.confirm_hold(
-                session, hold_id, [p.name for p in passengers], email, now
+                session, hold_id, names, email, now=now, ticketing=ticketing
             )
         if confirmed is not None:
-            return Outcome(201, _confirmed_body(confirmed, hold_id, passengers, email, now))
+            body = confirmed_body(
+                confirmed, hold_id, names, ticketing.ticket_ids, email=email, now=now
+            )
+            return Outcome(201, body)
         # Nothing confirmable: the general path below finds out why, or confirms what
         # changed meanwhile.
 
@@ -110,6 +128,7 @@ def confirm(
             )
         hold.status = "confirmed"
         hold.ended_at = now
+        priced = hold.fare_amount is not None
         booking = Booking(
             reference="",
             hold_id=hold.id,
@@ -117,6 +136,8 @@ def confirm(
             status="confirmed",
             contact_email=email,
             created_at=now,
+            total_amount=hold.fare_amount * hold.party if hold.fare_amount is not None else None,
+            currency=hold.currency if priced else None,
         )
         booking.id, booking.reference = _insert_booking(session, booking)
         seat_class = hold.seat_class or ""
@@ -127,6 +148,8 @@ def confirm(
                 name=passenger.name,
                 seat=seats[position] if position < len(seats) else None,
                 seat_class=seat_class,
+                fare_product_id=hold.fare_product_id,
+                fare_amount=hold.fare_amount,
             )
             for position, passenger in enumerate(passengers)
         ]
@@ -139,11 +162,16 @@ def confirm(
                     "name": p.name,
                     "seat": p.seat,
                     "seat_class": p.seat_class,
+                    "fare_product_id": p.fare_product_id,
+                    "fare_amount": p.fare_amount,
                 }
                 for p in booked
             ],
         )
-        return Outcome(201, booking_body(booking, hold, booked))
+        tickets = _ticket_rows(booking, hold, booked, kid, now)
+        insert_booking_tickets(session, tickets)
+        ticket_ids = [row["id"] for row in tickets]
+        return Outcome(201, booking_body(booking, hold, booked, ticket_ids))
 
     try:
         return with_idempotency(inventory, key, run, now)
@@ -152,29 +180,6 @@ def confirm(
         raise ServiceError(
             "hold_expired", "the hold expired before it was confirmed; hold again", status=410
         ) from None
-
-
-def _confirmed_body(
-    confirmed: one_statement.Confirmed,
-    hold_id: str,
-    passengers: Sequence[Passenger],
-    email: str,
-    now: datetime,
-) -> dict[str, Any]:
-    """The JSON form of a booking recorded by one confirming statement."""
-    return _booking_json(
-        reference=confirmed.reference,
-        status="confirmed",
-        trip_instance=confirmed.trip_instance,
-        hold=(hold_id, confirmed.board_stop_id, confirmed.alight_stop_id),
-        email=email,
-        passengers=[
-            (p.name, seat, confirmed.seat_class)
-            for p, seat in zip(passengers, confirmed.seats, strict=True)
-        ],
-        created_at=now,
-        cancelled_at=None,
-    )
 
 
 class _ExpiredError(Exception):
@@ -206,51 +211,33 @@ def _insert_booking(session: Session, booking: Booking) -> tuple[int, str]:
             return booking_id, values["reference"]
 
 
-def booking_body(
-    booking: Booking, hold: Hold, passengers: Sequence[BookingPassenger]
-) -> dict[str, Any]:
-    """The JSON form of a booking."""
-    return _booking_json(
-        reference=booking.reference,
-        status=booking.status,
-        trip_instance=booking.trip_instance,
-        hold=(hold.id, hold.board_stop_id, hold.alight_stop_id),
-        email=booking.contact_email,
-        passengers=[(p.name, p.seat, p.seat_class) for p in passengers],
-        created_at=booking.created_at,
-        cancelled_at=booking.cancelled_at,
-    )
-
-
-def _booking_json(
-    *,
-    reference: str,
-    status: str,
-    trip_instance: str,
-    hold: tuple[str, str, str],
-    email: str,
-    passengers: Sequence[tuple[str, str | None, str]],
-    created_at: datetime,
-    cancelled_at: datetime | None,
-) -> dict[str, Any]:
-    """A booking as JSON: ``hold`` is (id, boarding stop, alighting stop), each passenger
-    (name, seat, class)."""
-    hold_id, board_stop_id, alight_stop_id = hold
-    return {
-        "reference": reference,
-        "status": status,
-        "trip_instance": trip_instance,
-        "from": board_stop_id,
-        "to": alight_stop_id,
-        "hold_id": hold_id,
-        "contact_email": email,
-        "passengers": [
-            {"name": name, "seat": seat, "seat_class": seat_class}
-            for name, seat, seat_class in passengers
-        ],
-        "created_at": created_at.isoformat(),
-        "cancelled_at": cancelled_at.isoformat() if cancelled_at else None,
-    }
+def _ticket_rows(
+    booking: Booking,
+    hold: Hold,
+    passengers: Sequence[BookingPassenger],
+    kid: int,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """One ticket per passenger, valid as the hold was priced (a hold made before pricing
+    existed gives tickets valid for a day from now)."""
+    return [
+        {
+            "id": ticket_id,
+            "kind": "reserved",
+            "booking_id": booking.id,
+            "passenger_position": passenger.position,
+            "product_id": hold.fare_product_id or RESERVATION_PRODUCT,
+            "trip_instance": hold.trip_instance,
+            "seat": passenger.seat,
+            "board_stop_id": hold.board_stop_id,
+            "alight_stop_id": hold.alight_stop_id,
+            "kid": kid,
+            "issued_at": now,
+            "valid_from": hold.valid_from or now,
+            "valid_until": hold.valid_until or now + UNPRICED_VALIDITY,
+        }
+        for ticket_id, passenger in zip(new_ticket_ids(len(passengers)), passengers, strict=True)
+    ]
 
 
 def _passengers(session: Session, booking: Booking) -> list[BookingPassenger]:
@@ -278,7 +265,8 @@ def get_booking(session: Session, reference: str, email: str) -> dict[str, Any]:
     booking = _booking_for(session, reference, email, lock=False)
     hold = session.get(Hold, booking.hold_id)
     assert hold is not None  # noqa: S101 - a booking's hold is never deleted
-    return booking_body(booking, hold, _passengers(session, booking))
+    tickets = booking_ticket_ids(session, booking.id)
+    return booking_body(booking, hold, _passengers(session, booking), tickets)
 
 
 def cancel_booking(
@@ -290,8 +278,10 @@ def cancel_booking(
         hold = locked_hold(session, booking.hold_id)
         if booking.status == "confirmed":
             end_claims(session, hold)
+            revoke_booking_tickets(session, booking.id, now)
             booking.status = "cancelled"
             booking.cancelled_at = now
-        body = booking_body(booking, hold, _passengers(session, booking))
+        tickets = booking_ticket_ids(session, booking.id)
+        body = booking_body(booking, hold, _passengers(session, booking), tickets)
         session.commit()
         return body

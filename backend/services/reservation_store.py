@@ -13,6 +13,7 @@ loses a race gets 409 with a code, one that cannot get its locks in time 503
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,6 +37,9 @@ from backend.models import (
     TripInventory,
 )
 from backend.services import trip_lookup
+from backend.services.fare_data import FareTablesCache
+from backend.services.pass_products import PassProduct
+from backend.services.signing_keys import KeyringFile
 from backend.services.timetable import require_active_version
 from backend.services.trip_lookup import ResolvedInstance, TripStopsCache
 from backend.services.version_facts import VersionFactsCache
@@ -73,6 +77,9 @@ class Inventory:
     seat_maps: SeatMapCatalog
     facts: VersionFactsCache
     trips: TripStopsCache
+    fares: FareTablesCache
+    keyring: KeyringFile
+    passes: Mapping[str, PassProduct]
     hold_duration: timedelta
     lock_timeout_ms: int
     # Trip instances whose inventory rows this process has seen created.
@@ -255,6 +262,11 @@ class HoldRow:
     expires_at: datetime
     assignment: str | None = None
     ended_at: datetime | None = None
+    fare_product_id: str | None = None
+    fare_amount: int | None = None
+    currency: str | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
 
 
 def hold_status(hold: Hold | HoldRow, now: datetime) -> str:

@@ -28,6 +28,7 @@ from backend.models import Hold, PlaceClaim
 from backend.services import one_statement
 from backend.services.claim_reads import SEAT_CLAIMS, taken_around
 from backend.services.feeds import active_version_id
+from backend.services.hold_pricing import HoldPrice, fare_json, price_hold
 from backend.services.reservation_store import (
     HoldRow,
     IdempotencyKey,
@@ -130,6 +131,7 @@ def _hold_once(
     if resolved.key not in inventory.opened:
         open_inventory(session, resolved, seat_map, now)
     hold = _new_hold(inventory, request, resolved, legs, now)
+    _price(hold, price_hold(session, inventory, resolved, legs))
     places_class = _places_class(request, seat_map)
     if places_class is not None:
         hold.assignment = "places"
@@ -189,6 +191,7 @@ def _hold_in_one_statement(
         open_inventory(session, resolved, seat_map, now)
         inventory.opened.add(resolved.key)
     hold = _new_hold(inventory, request, resolved, legs, now)
+    _price(hold, price_hold(session, inventory, resolved, legs))
     seats = _choose_seats(session, resolved, seat_map, legs, request=request, hold=hold, now=now)
     written = one_statement.insert_hold(session, hold, seats, version=resolved.trip.version)
     inventory.active_version.version = resolved.trip.version if written else None
@@ -223,6 +226,14 @@ def _new_hold(
         created_at=now,
         expires_at=now + inventory.hold_duration,
     )
+
+
+def _price(hold: HoldRow, price: HoldPrice) -> None:
+    hold.fare_product_id = price.fare_product_id
+    hold.fare_amount = price.fare_amount
+    hold.currency = price.currency
+    hold.valid_from = price.valid_from
+    hold.valid_until = price.valid_until
 
 
 def _row_of(hold: HoldRow) -> dict[str, Any]:
@@ -310,6 +321,7 @@ def hold_body(hold: Hold | HoldRow, seats: Sequence[str], now: datetime) -> dict
         "seat_class": hold.seat_class,
         "seats": list(seats),
         "assignment": hold.assignment,
+        "fare": fare_json(hold),
         "created_at": hold.created_at.isoformat(),
         "expires_at": hold.expires_at.isoformat(),
     }

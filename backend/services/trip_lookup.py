@@ -33,6 +33,8 @@ class TripStops:
     route_id: str
     service_id: str
     stop_ids: tuple[str, ...]
+    # (arrival, departure) at each stop in seconds of the service day; None where untimed.
+    times: tuple[tuple[int | None, int | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,9 +104,16 @@ def _load_trip(session: Executor, key: tuple[int, str]) -> TripStops | None:
     ).first()
     if header is None:
         return None
-    stops = session.scalars(
-        select(STOP_TIMES.c.stop_id)
+    stops = session.execute(
+        select(STOP_TIMES.c.stop_id, STOP_TIMES.c.arrival_time, STOP_TIMES.c.departure_time)
         .where(and_(STOP_TIMES.c.feed_version_id == version, STOP_TIMES.c.trip_id == trip_id))
         .order_by(STOP_TIMES.c.stop_sequence)
     ).all()
-    return TripStops(version, trip_id, header.route_id, header.service_id, tuple(stops))
+    return TripStops(
+        version,
+        trip_id,
+        header.route_id,
+        header.service_id,
+        tuple(stop for stop, _, _ in stops),
+        tuple((arrival, departure) for _, arrival, departure in stops),
+    )

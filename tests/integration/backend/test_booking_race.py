@@ -39,11 +39,18 @@ NO_OVERLAP = "ex_seat_claim_no_overlap"
 
 
 @pytest.fixture
-def race_inventory(database_url: str, tmp_path: Path) -> Iterator[Inventory]:
+def race_inventory(
+    database_url: str, tmp_path: Path, signing_keys_file: str
+) -> Iterator[Inventory]:
     maps = tmp_path / "seatmaps"
     maps.mkdir()
     (maps / "minibus.toml").write_text(SEAT_MAP)
-    settings = Settings(database_url=database_url, log_level="WARNING", seatmap_dir=str(maps))
+    settings = Settings(
+        database_url=database_url,
+        log_level="WARNING",
+        seatmap_dir=str(maps),
+        signing_keys_file=signing_keys_file,
+    )
     database = Database(database_url, pool_size=CLIENTS + 5)
     feeds.import_feed(
         database, SAMPLE_FEED, filename="sample", now=NOW, today=date(2008, 6, 1), publish=True
@@ -132,13 +139,18 @@ def test_exactly_the_free_seats_are_sold(race_inventory: Inventory) -> None:
 
 @pytest.mark.postgres
 def test_without_the_guard_the_same_race_oversells(
-    postgres_url: str, tmp_path: Path, request: pytest.FixtureRequest
+    postgres_url: str, tmp_path: Path, request: pytest.FixtureRequest, signing_keys_file: str
 ) -> None:
     request.getfixturevalue("postgres_database")  # a clean, migrated database
     maps = tmp_path / "seatmaps"
     maps.mkdir()
     (maps / "minibus.toml").write_text(SEAT_MAP)
-    settings = Settings(database_url=postgres_url, log_level="WARNING", seatmap_dir=str(maps))
+    settings = Settings(
+        database_url=postgres_url,
+        log_level="WARNING",
+        seatmap_dir=str(maps),
+        signing_keys_file=signing_keys_file,
+    )
     database = Database(postgres_url, pool_size=CLIENTS + 5)
     feeds.import_feed(
         database, SAMPLE_FEED, filename="sample", now=NOW, today=date(2008, 6, 1), publish=True

@@ -51,11 +51,16 @@ T0 = datetime(2008, 6, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def settings(database_url: str, tmp_path: Path, signing_keys_file: str) -> Settings:
     maps = tmp_path / "seatmaps"
     maps.mkdir()
     (maps / "minibus.toml").write_text(SEAT_MAP)
-    return Settings(database_url=database_url, log_level="WARNING", seatmap_dir=str(maps))
+    return Settings(
+        database_url=database_url,
+        log_level="WARNING",
+        seatmap_dir=str(maps),
+        signing_keys_file=signing_keys_file,
+    )
 
 
 @pytest.fixture
@@ -280,12 +285,12 @@ def test_standing_places_are_counted_per_leg(inventory: Inventory) -> None:
 
 
 def test_a_trip_without_a_seat_map_cannot_be_held(
-    database_url: str, tmp_path: Path, published: int, make_app: Callable[[Settings], Flask]
+    settings: Settings, tmp_path: Path, published: int, make_app: Callable[[Settings], Flask]
 ) -> None:
     del published
     empty = tmp_path / "none"
     empty.mkdir()
-    app = make_app(Settings(database_url=database_url, log_level="WARNING", seatmap_dir=str(empty)))
+    app = make_app(settings.replace(seatmap_dir=str(empty)))
     response = hold(app.test_client(), party=1)
     assert response.status_code == 409
     assert response.json["error"]["code"] == "not_reservable"

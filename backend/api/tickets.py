@@ -1,0 +1,69 @@
+"""Ticket API: a ticket with its signed credential, its QR code as an image, and passes.
+
+``POST /passes`` honours an ``Idempotency-Key`` header as ``POST /bookings`` does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from backend import db
+from backend.api.fare_schemas import PassRequestSchema, PassSchema, TicketSchema
+from backend.api.idempotency import IDEMPOTENCY_PARAMETERS, idempotency_key, inventory, respond
+from backend.clock import utc_now
+from backend.errors import NotFoundError
+from backend.services import passes, tickets
+
+blp = Blueprint("tickets", __name__, url_prefix="/api/v1", description="Tickets")
+
+
+@blp.route("/tickets/<ticket_id>")
+class TicketById(MethodView):
+    """One ticket, found by its id (which is on the ticket itself)."""
+
+    @blp.response(200, TicketSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, ticket_id: str) -> dict[str, Any]:
+        """Show a ticket and its credential."""
+        ticket = tickets.find_ticket(db.session(), ticket_id)
+        return tickets.ticket_body(ticket, inventory().keyring, utc_now())
+
+
+@blp.route("/tickets/<ticket_id>/qr.<image_format>")
+class TicketQr(MethodView):
+    """A ticket's QR code."""
+
+    @blp.response(200, content_type="image/svg+xml")
+    @blp.alt_response(200, content_type="image/png", description="with qr.png")
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, ticket_id: str, image_format: str) -> Response:
+        """The QR code of the ticket's credential, as SVG (qr.svg) or PNG (qr.png)."""
+        if image_format not in tickets.QR_FORMATS:
+            raise NotFoundError("unknown_image_format", "ask for qr.svg or qr.png")
+        ticket = tickets.find_ticket(db.session(), ticket_id)
+        image = tickets.qr_image(ticket, inventory().keyring, image_format)
+        return Response(image, mimetype=tickets.QR_FORMATS[image_format])
+
+
+@blp.route("/passes")
+class Passes(MethodView):
+    """Period passes."""
+
+    @blp.arguments(PassRequestSchema())
+    @blp.response(201, PassSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.doc(parameters=IDEMPOTENCY_PARAMETERS)
+    def post(self, body: dict[str, Any]) -> Response:
+        """Buy a day, week or month pass starting on a chosen day."""
+        key = idempotency_key("POST /api/v1/passes", body)
+        request = passes.PassRequest(
+            product_id=body["product_id"],
+            start=body["start_date"],
+            email=body["contact_email"],
+            rider_category=body["rider_category"],
+        )
+        return respond(passes.buy_pass(inventory(), request, utc_now(), key))
