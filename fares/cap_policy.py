@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from fares.errors import CodedError
 from fares.money import Money
 
 FORMAT_VERSION = 1
@@ -25,13 +26,8 @@ TOP_KEYS = {"format_version", "timezone", "day_starts_at", "week_starts_on", "ca
 CAP_KEYS = {"rider_category_id", "fare_media_id", "currency", "daily_cap_minor", "weekly_cap_minor"}
 
 
-class CapError(Exception):
+class CapError(CodedError):
     """Caps cannot be applied; ``code`` is stable, ``message`` says why."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
 
 
 class CapConfigError(CapError):

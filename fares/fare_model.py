@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fares.errors import CodedError
 from fares.money import Money
 
 #: fare_leg_rules columns that select legs, in the order explanations list them.
@@ -16,13 +17,8 @@ LEG_RULE_FIELDS = (
 )
 
 
-class FareError(Exception):
+class FareError(CodedError):
     """No price can be given for a journey; ``code`` is stable, ``message`` says why."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
 
 
 class FareTableError(FareError):

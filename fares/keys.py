@@ -35,15 +35,13 @@ from cryptography.hazmat.primitives.serialization import (
     PublicFormat,
 )
 
+from fares.errors import CodedError
+
 MAX_KID = 0xFFFF
 
 
-class KeyFormatError(ValueError):
+class KeyFormatError(CodedError, ValueError):
     """A key or key set could not be built or loaded; ``code`` is stable."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def epoch_seconds(moment: datetime) -> int:

@@ -6,14 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from fares.errors import CodedError
 
-class MoneyError(ValueError):
+
+class MoneyError(CodedError, ValueError):
     """A money value or operation that cannot be represented; ``code`` is stable."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)
