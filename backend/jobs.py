@@ -20,9 +20,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from backend.clock import utc_now
 from backend.db import Database
 from backend.services.fare_data import FareTablesCache
+from backend.services.hold_lifecycle import sweep_expired
 from backend.services.pass_products import load_pass_products
 from backend.services.reservation_store import Inventory
-from backend.services.reservations import sweep_expired
 from backend.services.signing_keys import KeyringFile
 from backend.services.trip_lookup import TripStopsCache
 from backend.services.version_facts import VersionFactsCache

@@ -24,7 +24,7 @@ from backend.api.reservation_schemas import (
     HoldSchema,
 )
 from backend.clock import utc_now
-from backend.services import bookings, claim_reads, reservations
+from backend.services import bookings, claim_reads, hold_lifecycle, reservations
 from backend.services.bookings import Passenger
 from backend.services.reservations import HoldRequest
 
@@ -85,13 +85,13 @@ class HoldById(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, hold_id: str) -> dict[str, Any]:
         """Show a hold and its state."""
-        return reservations.get_hold(db.session(), hold_id, utc_now())
+        return hold_lifecycle.get_hold(db.session(), hold_id, utc_now())
 
     @blp.response(200, HoldSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def delete(self, hold_id: str) -> dict[str, Any]:
         """Let the hold's seats go."""
-        return reservations.release_hold(inventory(), hold_id, utc_now())
+        return hold_lifecycle.release_hold(inventory(), hold_id, utc_now())
 
 
 @blp.route("/bookings")

@@ -18,7 +18,14 @@ from backend.app import create_app
 from backend.db import Database
 from backend.errors import ServiceError
 from backend.models import Booking, BookingPassenger, Hold, SeatClaim
-from backend.services import bookings, claim_reads, feeds, reservation_store, reservations
+from backend.services import (
+    bookings,
+    claim_reads,
+    feeds,
+    hold_lifecycle,
+    reservation_store,
+    reservations,
+)
 from backend.services.bookings import Passenger
 from backend.services.reservation_store import Inventory
 from backend.services.reservations import HoldRequest
@@ -28,39 +35,16 @@ from inventory.errors import InventoryError
 from inventory.legs import LegRange
 from inventory.seatmaps import SeatMap
 from tests.harness.feeds import SAMPLE_FEED
+from tests.harness.reservations import reservable_settings
 
 # A run of CITY1 (every 30 min in 2008): STAGECOACH, NANAA, NADAV, DADAN, EMSI (legs 0-3).
 CITY1 = "CITY1@2008-06-02T06:00:00"
-SEAT_MAP = """
-description = "Test minibus: two 2+2 rows and three standing places"
-default = true
-
-[[rows]]
-first = 1
-last = 2
-pattern = "AB_CD"
-class = "standard"
-
-[overrides.1A]
-attributes = ["accessible"]
-
-[unassigned]
-standing = 3
-"""
 T0 = datetime(2008, 6, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path, signing_keys_file: str) -> Settings:
-    maps = tmp_path / "seatmaps"
-    maps.mkdir()
-    (maps / "minibus.toml").write_text(SEAT_MAP)
-    return Settings(
-        database_url=database_url,
-        log_level="WARNING",
-        seatmap_dir=str(maps),
-        signing_keys_file=signing_keys_file,
-    )
+    return reservable_settings(database_url, tmp_path, signing_keys_file)
 
 
 @pytest.fixture
@@ -259,9 +243,9 @@ def test_an_expired_hold_frees_its_seats_at_once_and_cannot_be_booked(
 def test_the_sweep_ends_expired_holds(inventory: Inventory, database: Database) -> None:
     _service_hold(inventory, T0, seats=("2B",))
     _service_hold(inventory, T0, seat_class="standing", party=2)
-    assert reservations.sweep_expired(inventory, T0) == 0
+    assert hold_lifecycle.sweep_expired(inventory, T0) == 0
     later = T0 + inventory.hold_duration
-    assert reservations.sweep_expired(inventory, later) == 2
+    assert hold_lifecycle.sweep_expired(inventory, later) == 2
     with database.sessions() as session:
         assert session.scalar(select(func.count()).select_from(SeatClaim)) == 0
         statuses = set(session.scalars(select(Hold.status)))
