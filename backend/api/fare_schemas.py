@@ -96,3 +96,46 @@ class PassSchema(TicketSchema):
     name = ma.fields.String(required=True)
     period = ma.fields.String(required=True, metadata={"enum": ["day", "week", "month"]})
     price = ma.fields.Nested(MoneySchema, required=True)
+
+
+class CardSchema(ma.Schema):
+    """An account-based card or token: its read technology and UID."""
+
+    technology = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
+    uid = ma.fields.String(
+        required=True,
+        validate=ma.validate.Regexp(r"^[0-9a-fA-F]{2,128}$"),
+        metadata={"description": "the UID in hex"},
+    )
+
+
+class TicketCheckSchema(ma.Schema):
+    """A ticket presented for an online check, and where: exactly one of ``qr_text``,
+    ``ndef`` (base64) and ``card``."""
+
+    qr_text = ma.fields.String(validate=ma.validate.Length(max=4096))
+    ndef = ma.fields.String(validate=ma.validate.Length(max=12000))
+    card = ma.fields.Nested(CardSchema)
+    role = ma.fields.String(
+        load_default="gate_entry", validate=ma.validate.OneOf(["gate_entry", "gate_exit", "bus"])
+    )
+    stop_id = ma.fields.String(load_default=None)
+    route_id = ma.fields.String(load_default=None)
+    network_id = ma.fields.String(load_default=None)
+    trip_instance = ma.fields.String(load_default=None)
+
+    @ma.validates_schema
+    def _one_medium(self, data: dict[str, Any], **_: Any) -> None:
+        given = [name for name in ("qr_text", "ndef", "card") if data.get(name) is not None]
+        if len(given) != 1:
+            raise ma.ValidationError("give exactly one of qr_text, ndef and card")
+
+
+class TicketDecisionSchema(ma.Schema):
+    """The decision a validator would take on the ticket."""
+
+    allowed = ma.fields.Boolean(required=True)
+    reason = ma.fields.String(allow_none=True, metadata={"description": "a DenyReason code"})
+    product_id = ma.fields.String(allow_none=True)
+    ticket_id = ma.fields.String(allow_none=True)
+    explanation = ma.fields.String(required=True)

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from flask import Response
@@ -12,13 +14,57 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from backend import db
-from backend.api.fare_schemas import PassRequestSchema, PassSchema, TicketSchema
+from backend.api.fare_schemas import (
+    PassRequestSchema,
+    PassSchema,
+    TicketCheckSchema,
+    TicketDecisionSchema,
+    TicketSchema,
+)
+from backend.api.guard import require_role
 from backend.api.idempotency import IDEMPOTENCY_PARAMETERS, idempotency_key, inventory, respond
 from backend.clock import utc_now
 from backend.errors import NotFoundError
-from backend.services import passes, tickets
+from backend.services import passes, ticket_checks, tickets
+from fares.rules import DeviceRole
+from fares.tap import MediaKind, PresentedMedia
 
 blp = Blueprint("tickets", __name__, url_prefix="/api/v1", description="Tickets")
+
+
+@blp.route("/tickets/check")
+class TicketCheck(MethodView):
+    """The online check of a presented ticket, with the validators' own decision."""
+
+    @require_role()
+    @blp.arguments(TicketCheckSchema())
+    @blp.response(200, TicketDecisionSchema)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Decide on a QR text, an NDEF message or a card as a validator at a stop, on a route
+        or on a trip would (any staff role; no passback: the server keeps no tap history)."""
+        place = ticket_checks.CheckPlace(
+            role=DeviceRole(body["role"]),
+            stop_id=body["stop_id"],
+            route_id=body["route_id"],
+            network_id=body["network_id"],
+            trip_instance=body["trip_instance"],
+        )
+        return ticket_checks.check_ticket(
+            db.session(), inventory(), _presented(body), place, utc_now()
+        )
+
+
+def _presented(body: dict[str, Any]) -> PresentedMedia:
+    if body.get("qr_text") is not None:
+        return PresentedMedia(MediaKind.QR_TEXT, body["qr_text"])
+    if body.get("ndef") is not None:
+        try:
+            octets = base64.b64decode(body["ndef"], validate=True)
+        except binascii.Error:
+            octets = b""  # not base64: judged malformed like any unreadable message
+        return PresentedMedia(MediaKind.NDEF, octets)
+    card = body["card"]
+    return PresentedMedia(MediaKind.ACCOUNT, bytes.fromhex(card["uid"]), card["technology"])
 
 
 @blp.route("/tickets/<ticket_id>")

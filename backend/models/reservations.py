@@ -80,6 +80,7 @@ class Hold(Base):
     fare_product_id: Mapped[str | None] = mapped_column(String(128))
     fare_amount: Mapped[int | None]
     currency: Mapped[str | None] = mapped_column(String(3))
+    rider_category_id: Mapped[str | None] = mapped_column(String(128))
     valid_from: Mapped[datetime | None]
     valid_until: Mapped[datetime | None]
 

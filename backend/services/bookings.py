@@ -28,6 +28,7 @@ from backend.models import (
 from backend.services import one_statement
 from backend.services.booking_views import booking_body, confirmed_body
 from backend.services.claim_reads import SEAT_CLAIMS
+from backend.services.hold_lifecycle import expire_hold
 from backend.services.hold_pricing import RESERVATION_PRODUCT
 from backend.services.one_statement import Ticketing
 from backend.services.reservation_store import (
@@ -39,7 +40,6 @@ from backend.services.reservation_store import (
     locked_hold,
     new_reference,
 )
-from backend.services.reservations import expire_hold
 from backend.services.tickets import (
     booking_ticket_ids,
     insert_booking_tickets,
@@ -148,6 +148,7 @@ def confirm(
                 name=passenger.name,
                 seat=seats[position] if position < len(seats) else None,
                 seat_class=seat_class,
+                rider_category_id=hold.rider_category_id,
                 fare_product_id=hold.fare_product_id,
                 fare_amount=hold.fare_amount,
             )
@@ -162,6 +163,7 @@ def confirm(
                     "name": p.name,
                     "seat": p.seat,
                     "seat_class": p.seat_class,
+                    "rider_category_id": p.rider_category_id,
                     "fare_product_id": p.fare_product_id,
                     "fare_amount": p.fare_amount,
                 }
@@ -227,6 +229,7 @@ def _ticket_rows(
             "booking_id": booking.id,
             "passenger_position": passenger.position,
             "product_id": hold.fare_product_id or RESERVATION_PRODUCT,
+            "rider_category_id": hold.rider_category_id,
             "trip_instance": hold.trip_instance,
             "seat": passenger.seat,
             "board_stop_id": hold.board_stop_id,

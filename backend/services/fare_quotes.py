@@ -66,7 +66,7 @@ def quote(
         priced = price_journey(caches.tables.get(session, version), journey)
     except FareError as error:
         refusal = NotFoundError if error.code == "no_fare" else ServiceError
-        raise refusal(error.code, str(error)) from error
+        raise refusal(error.code, error.message) from error
     return quote_json(priced, legs)
 
 
@@ -77,7 +77,7 @@ def _requested_leg(
     try:
         legs = leg_range_between(resolved.trip.stop_ids, request.from_stop, request.to_stop)
     except InventoryError as error:
-        raise ServiceError(error.code, str(error)) from error
+        raise ServiceError(error.code, error.message) from error
     return journey_leg(facts, resolved, legs)
 
 

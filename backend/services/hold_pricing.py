@@ -36,6 +36,7 @@ class HoldPrice:
     fare_product_id: str | None
     fare_amount: int | None
     currency: str | None
+    rider_category_id: str | None  # the category priced for: the feed's default one
     valid_from: datetime
     valid_until: datetime
 
@@ -48,12 +49,14 @@ def price_hold(
     leg = journey_leg(inventory.facts.get(session, version), resolved, legs)
     opens = (leg.departure - OPENS_BEFORE_DEPARTURE).astimezone(UTC)
     closes = (leg.arrival + CLOSES_AFTER_ARRIVAL).astimezone(UTC)
+    tables = inventory.fares.get(session, version)
+    category = tables.default_rider_category
     try:
-        quote = price_journey(inventory.fares.get(session, version), Journey((leg,)))
+        quote = price_journey(tables, Journey((leg,)))
     except FareError:
-        return HoldPrice(None, None, None, opens, closes)
+        return HoldPrice(None, None, None, category, opens, closes)
     product = quote.legs[0].fare_product_id
-    return HoldPrice(product, quote.total.amount, quote.total.currency, opens, closes)
+    return HoldPrice(product, quote.total.amount, quote.total.currency, category, opens, closes)
 
 
 def fare_json(hold: Hold | HoldRow) -> dict[str, Any] | None:

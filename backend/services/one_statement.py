@@ -44,6 +44,7 @@ _HOLD_COLUMNS = (
     "fare_product_id",
     "fare_amount",
     "currency",
+    "rider_category_id",
     "valid_from",
     "valid_until",
 )
@@ -62,10 +63,12 @@ _INSERT_HOLD = LeanStatement(
     ), held AS (
         INSERT INTO hold (id, trip_instance, board, alight, board_stop_id, alight_stop_id,
                           seat_class, party, status, assignment, created_at, expires_at,
-                          fare_product_id, fare_amount, currency, valid_from, valid_until)
+                          fare_product_id, fare_amount, currency, rider_category_id,
+                          valid_from, valid_until)
         SELECT :id, :trip_instance, :board, :alight, :board_stop_id, :alight_stop_id,
                :seat_class, :party, :status, :assignment, :created_at, :expires_at,
-               :fare_product_id, :fare_amount, :currency, :valid_from, :valid_until
+               :fare_product_id, :fare_amount, :currency, :rider_category_id,
+               :valid_from, :valid_until
         FROM locked, active_feed
         WHERE active_feed.id = 1 AND active_feed.feed_version_id = :version
         RETURNING id
@@ -97,7 +100,7 @@ _CONFIRM = LeanStatement(
         WHERE id = :hold_id AND status = 'held' AND expires_at > :now AND party = :party
           AND assignment IS DISTINCT FROM 'places'
         RETURNING id, trip_instance, board_stop_id, alight_stop_id, seat_class, party,
-                  fare_product_id, fare_amount, currency,
+                  fare_product_id, fare_amount, currency, rider_category_id,
                   coalesce(valid_from, :now) AS valid_from,
                   coalesce(valid_until, :unpriced_until) AS valid_until
     ), claims AS (
@@ -115,19 +118,20 @@ _CONFIRM = LeanStatement(
         RETURNING id
     ), named AS (
         INSERT INTO booking_passenger (booking_id, position, name, seat, seat_class,
-                                       fare_product_id, fare_amount)
+                                       rider_category_id, fare_product_id, fare_amount)
         SELECT booked.id, named.n - 1, named.name, seated.seat, coalesce(held.seat_class, ''),
-               held.fare_product_id, held.fare_amount
+               held.rider_category_id, held.fare_product_id, held.fare_amount
         FROM booked CROSS JOIN held
         CROSS JOIN unnest(CAST(:names AS text[])) WITH ORDINALITY AS named (name, n)
         LEFT JOIN seated ON seated.position = named.n - 1
         RETURNING position, seat, seat_class
     ), ticketed AS (
-        INSERT INTO ticket (id, kind, booking_id, passenger_position, product_id, trip_instance,
-                            seat, board_stop_id, alight_stop_id, kid, issued_at, valid_from,
-                            valid_until)
+        INSERT INTO ticket (id, kind, booking_id, passenger_position, product_id,
+                            rider_category_id, trip_instance, seat, board_stop_id,
+                            alight_stop_id, kid, issued_at, valid_from, valid_until)
         SELECT ticket.id, 'reserved', booked.id, ticket.n - 1,
-               coalesce(held.fare_product_id, :reservation), held.trip_instance, seated.seat,
+               coalesce(held.fare_product_id, :reservation), held.rider_category_id,
+               held.trip_instance, seated.seat,
                held.board_stop_id, held.alight_stop_id, :kid, :now, held.valid_from,
                held.valid_until
         FROM booked CROSS JOIN held

@@ -93,7 +93,7 @@ def _price(
     try:
         rider = resolve_rider(tables, category, None)
     except FareError as error:
-        raise ServiceError(error.code, str(error)) from error
+        raise ServiceError(error.code, error.message) from error
     if product.fare_product_id in tables.products:
         rows = eligible_rows(tables, product.fare_product_id, rider)
         if not rows:

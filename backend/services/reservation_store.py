@@ -265,6 +265,7 @@ class HoldRow:
     fare_product_id: str | None = None
     fare_amount: int | None = None
     currency: str | None = None
+    rider_category_id: str | None = None
     valid_from: datetime | None = None
     valid_until: datetime | None = None
 

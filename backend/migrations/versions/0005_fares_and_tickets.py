@@ -30,6 +30,7 @@ def _priced() -> dict[str, tuple[sa.Column[object], ...]]:
             sa.Column("fare_product_id", sa.String(length=128), nullable=True),
             sa.Column("fare_amount", sa.Integer(), nullable=True),
             sa.Column("currency", sa.String(length=3), nullable=True),
+            sa.Column("rider_category_id", sa.String(length=128), nullable=True),
             sa.Column("valid_from", UtcDateTime(timezone=True), nullable=True),
             sa.Column("valid_until", UtcDateTime(timezone=True), nullable=True),
         ),

@@ -24,7 +24,7 @@ from fares.credentials import Credential, verify
 from fares.media import parse_qr_text
 from fares.reasons import DenyReason
 from tests.harness.feeds import SAMPLE_FEED, ZAKROCZYM_FEED
-from tests.integration.backend.test_reservations import SEAT_MAP
+from tests.harness.reservations import book_through_api, reservable_settings
 
 T0 = datetime(2008, 6, 1, 12, 0, tzinfo=UTC)
 # Route AB, fare p (1.25 USD); departs BEATTY_AIRPORT at 8:00 America/Los_Angeles.
@@ -42,15 +42,7 @@ def keys(tmp_path: Path, signing_keys_file: str) -> Path:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path, keys: Path) -> Settings:
-    maps = tmp_path / "seatmaps"
-    maps.mkdir()
-    (maps / "minibus.toml").write_text(SEAT_MAP)
-    return Settings(
-        database_url=database_url,
-        log_level="WARNING",
-        seatmap_dir=str(maps),
-        signing_keys_file=str(keys),
-    )
+    return reservable_settings(database_url, tmp_path, str(keys))
 
 
 @pytest.fixture
@@ -58,23 +50,6 @@ def published(database: Database) -> None:
     feeds.import_feed(
         database, SAMPLE_FEED, filename="sample", now=T0, today=date(2008, 6, 1), publish=True
     )
-
-
-def _book(client: FlaskClient, trip: str, start: str, end: str, *names: str) -> Any:
-    held = client.post(
-        "/api/v1/holds", json={"trip_instance": trip, "from": start, "to": end, "party": len(names)}
-    )
-    assert held.status_code == 201, held.json
-    booked = client.post(
-        "/api/v1/bookings",
-        json={
-            "hold_id": held.json["id"],
-            "contact_email": "ada@example.org",
-            "passengers": [{"name": name} for name in names],
-        },
-    )
-    assert booked.status_code == 201, booked.json
-    return held.json, booked.json
 
 
 def _credential(client: FlaskClient, ticket_id: str, keys: Path, at: datetime) -> Credential:
@@ -90,7 +65,7 @@ def _credential(client: FlaskClient, ticket_id: str, keys: Path, at: datetime) -
 def test_a_booking_is_priced_and_gets_one_signed_ticket_per_traveler(
     client: FlaskClient, keys: Path
 ) -> None:
-    held, booking = _book(client, AB1, "BEATTY_AIRPORT", "BULLFROG", "Ada", "Grace")
+    held, booking = book_through_api(client, AB1, "BEATTY_AIRPORT", "BULLFROG", "Ada", "Grace")
     assert held["fare"]["per_traveler"] == {"amount": 125, "currency": "USD", "text": "1.25 USD"}
     assert booking["total"] == {"amount": 250, "currency": "USD", "text": "2.50 USD"}
     passengers = booking["passengers"]
@@ -118,7 +93,7 @@ def test_a_booking_is_priced_and_gets_one_signed_ticket_per_traveler(
 def test_a_ticket_gives_the_same_credential_every_time_and_a_qr_image(
     client: FlaskClient,
 ) -> None:
-    _, booking = _book(client, AB1, "BEATTY_AIRPORT", "BULLFROG", "Ada")
+    _, booking = book_through_api(client, AB1, "BEATTY_AIRPORT", "BULLFROG", "Ada")
     ticket_id = booking["passengers"][0]["ticket_id"]
     first = client.get(f"/api/v1/tickets/{ticket_id}").json
     assert client.get(f"/api/v1/tickets/{ticket_id.upper()}").json == first
@@ -137,7 +112,7 @@ def test_a_ticket_gives_the_same_credential_every_time_and_a_qr_image(
 
 @pytest.mark.usefixtures("published")
 def test_an_unpriced_journey_books_with_seat_reservation_tickets(client: FlaskClient) -> None:
-    held, booking = _book(client, CITY1, "STAGECOACH", "NADAV", "Ada")
+    held, booking = book_through_api(client, CITY1, "STAGECOACH", "NADAV", "Ada")
     assert held["fare"] is None
     assert booking["total"] is None
     ticket = client.get(f"/api/v1/tickets/{booking['passengers'][0]['ticket_id']}").json
@@ -149,7 +124,7 @@ def test_an_unpriced_journey_books_with_seat_reservation_tickets(client: FlaskCl
 def test_cancelling_revokes_the_tickets_onto_the_deny_list(
     client: FlaskClient, database: Database
 ) -> None:
-    _, booking = _book(client, AB1, "BEATTY_AIRPORT", "BULLFROG", "Ada")
+    _, booking = book_through_api(client, AB1, "BEATTY_AIRPORT", "BULLFROG", "Ada")
     ticket_id = booking["passengers"][0]["ticket_id"]
     cancelled = client.post(
         f"/api/v1/bookings/{booking['reference']}/cancel",
@@ -166,12 +141,12 @@ def test_cancelling_revokes_the_tickets_onto_the_deny_list(
 
 @pytest.mark.usefixtures("published")
 def test_rotating_the_key_keeps_issued_tickets_valid(client: FlaskClient, keys: Path) -> None:
-    _, before = _book(client, AB1, "BEATTY_AIRPORT", "BULLFROG", "Ada")
+    _, before = book_through_api(client, AB1, "BEATTY_AIRPORT", "BULLFROG", "Ada")
     old_ticket = before["passengers"][0]["ticket_id"]
     old_text = client.get(f"/api/v1/tickets/{old_ticket}").json["qr_text"]
     rotate_keyring(keys, utc_now())  # the running app reads the changed file itself
     time_module.sleep(1.1)  # the new key signs from the next whole second
-    _, after = _book(client, AB1, "BEATTY_AIRPORT", "BULLFROG", "Grace")
+    _, after = book_through_api(client, AB1, "BEATTY_AIRPORT", "BULLFROG", "Grace")
     at = datetime(2008, 6, 2, 15, 0, tzinfo=UTC)
     assert _credential(client, old_ticket, keys, at).kid == 1
     assert client.get(f"/api/v1/tickets/{old_ticket}").json["qr_text"] == old_text
