@@ -186,6 +186,13 @@ class SeatMap:
         """Every class the map offers, of seats or unassigned places, sorted."""
         return sorted({seat.seat_class for seat in self.seats} | set(self.unassigned))
 
+    @property
+    def default_seat_class(self) -> str | None:
+        """The class a party that names none is seated in: the standard class when the map
+        has standard seats (a traveler who asked for nothing better is not given a first-class
+        seat at the standard fare), else any class (None)."""
+        return DEFAULT_CLASS if any(s.seat_class == DEFAULT_CLASS for s in self.seats) else None
+
     def seat_classes(self) -> list[str]:
         """The classes that have reservable seats, sorted."""
         return sorted({seat.seat_class for seat in self.seats})

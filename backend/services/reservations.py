@@ -12,6 +12,7 @@ What happens to a hold afterwards (shown, released, expired) is in ``hold_lifecy
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,7 +49,7 @@ from backend.services.write_sessions import (
     single_statements,
     with_idempotency,
 )
-from inventory.assignment import SeatRequest, assign_seats, validate_explicit
+from inventory.assignment import Assignment, SeatRequest, assign_seats, validate_explicit
 from inventory.errors import InventoryError
 from inventory.legs import LegRange
 from inventory.seatmaps import SeatMap
@@ -253,26 +254,44 @@ def _choose_seats(
             if request.seat_class is None:
                 hold.seat_class = seat_map.seat(request.seats[0]).seat_class
             return request.seats
-        assignment = assign_seats(
-            seat_map,
-            taken,
-            SeatRequest(
-                party=request.party or 1,
-                legs=legs,
-                seat_class=request.seat_class,
-                together=request.together,
-                position=request.position,
-                accessible=request.accessible,
-                bikes=request.bikes,
-            ),
-            stop_count=len(resolved.trip.stop_ids),
-        )
+        assignment = _assign(seat_map, taken, resolved, legs, request)
     except InventoryError as error:
         raise inventory_error(error) from error
     hold.assignment = assignment.method
     if request.seat_class is None and assignment.seats:
         hold.seat_class = seat_map.seat(assignment.seats[0]).seat_class
     return assignment.seats
+
+
+def _assign(
+    seat_map: SeatMap,
+    taken: dict[str, list[LegRange]],
+    resolved: ResolvedInstance,
+    legs: LegRange,
+    request: HoldRequest,
+) -> Assignment:
+    """Seats for a party; one that names no class sits in the map's default class, unless it
+    needs accessible or bike seats that only another class still has."""
+    wanted = SeatRequest(
+        party=request.party or 1,
+        legs=legs,
+        seat_class=request.seat_class or seat_map.default_seat_class,
+        together=request.together,
+        position=request.position,
+        accessible=request.accessible,
+        bikes=request.bikes,
+    )
+    stop_count = len(resolved.trip.stop_ids)
+    try:
+        return assign_seats(seat_map, taken, wanted, stop_count=stop_count)
+    except InventoryError as error:
+        needs = request.accessible or request.bikes
+        if request.seat_class is not None or wanted.seat_class is None or not needs:
+            raise
+        if error.code != "sold_out":
+            raise
+        anywhere = dataclasses.replace(wanted, seat_class=None)
+        return assign_seats(seat_map, taken, anywhere, stop_count=stop_count)
 
 
 def _take_places(

@@ -386,3 +386,41 @@ def test_a_hold_on_a_trip_the_new_timetable_dropped_is_refused(
     assert (refused.value.status, refused.value.code) == (404, "trip_not_found")
     with database.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Hold)) == 2
+
+
+TWO_CLASSES = """
+default = true
+
+[[rows]]
+first = 1
+pattern = "AB_CD"
+class = "first"
+
+[[rows]]
+first = 2
+pattern = "AB_CD"
+
+[overrides.1A]
+attributes = ["accessible"]
+"""
+
+
+def test_a_party_naming_no_class_is_seated_in_standard_class(
+    settings: Settings, tmp_path: Path, published: int, make_app: Callable[[Settings], Flask]
+) -> None:
+    del published
+    maps = tmp_path / "two-classes"
+    maps.mkdir()
+    (maps / "car.toml").write_text(TWO_CLASSES)
+    client = make_app(settings.replace(seatmap_dir=str(maps))).test_client()
+    unspecified = hold(client, party=2)
+    assert unspecified.status_code == 201, unspecified.json
+    assert (unspecified.json["seat_class"], unspecified.json["seats"]) == ("standard", ["2A", "2B"])
+    first = hold(client, party=1, seat_class="first").json
+    assert (first["seat_class"], first["seats"][0][0]) == ("first", "1")
+    # Standard has no accessible seat: a traveler who needs one is seated where there is one.
+    accessible = hold(client, party=1, accessible=1).json
+    assert (accessible["seat_class"], accessible["seats"]) == ("first", ["1A"])
+    while hold(client, party=1).status_code == 201:
+        pass  # standard sells out; first class is not given away at the standard fare
+    assert hold(client, party=1).json["error"]["code"] == "sold_out"

@@ -112,6 +112,12 @@ def test_classes_include_unassigned_places() -> None:
     assert seat_map.unassigned == {"standing": 20}
 
 
+def test_a_party_naming_no_class_is_seated_in_standard_where_the_map_has_it() -> None:
+    assert small().default_seat_class == "standard"
+    first_only = parse_seat_map("lounge", '[[rows]]\nfirst = 1\npattern = "AB"\nclass = "first"\n')
+    assert first_only.default_seat_class is None
+
+
 def test_unknown_labels_are_refused() -> None:
     with pytest.raises(InventoryError) as caught:
         small().seat("99Z")
