@@ -11,7 +11,17 @@ from flask import Flask, Response
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from backend.api import errors, fares, feeds, health, network, reservations, staff, tickets
+from backend.api import (
+    devices,
+    errors,
+    fares,
+    feeds,
+    health,
+    network,
+    reservations,
+    staff,
+    tickets,
+)
 from backend.api.guard import SECURITY_SCHEME
 
 DOCS_ASSETS_URL = "/api/docs/assets/"
@@ -43,6 +53,7 @@ def init_api(app: Flask) -> FaregateApi:
     api.register_blueprint(reservations.blp)
     api.register_blueprint(fares.blp)
     api.register_blueprint(tickets.blp)
+    api.register_blueprint(devices.blp)
     app.register_blueprint(_docs_assets())
     return api
 

@@ -24,9 +24,9 @@ class IssuedToken:
     digest: str
 
 
-def issue_token() -> IssuedToken:
-    """Make a new random token."""
-    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+def issue_token(marker: str = TOKEN_PREFIX) -> IssuedToken:
+    """Make a new random token, starting with ``marker`` (what kind of token it is)."""
+    plaintext = marker + secrets.token_urlsafe(32)
     return IssuedToken(plaintext, plaintext[:PREFIX_LENGTH], digest_of(plaintext))
 
 

@@ -1,6 +1,7 @@
 """SQLAlchemy 2 models; importing this package registers every table on ``Base.metadata``."""
 
 from backend.models.base import Base
+from backend.models.devices import Device, RuleBundleRecord, Tap
 from backend.models.feeds import ActiveFeed, FeedNotice, FeedVersion
 from backend.models.gtfs_tables import GTFS_TABLES
 from backend.models.reservations import (
@@ -24,14 +25,17 @@ __all__ = [
     "Booking",
     "BookingPassenger",
     "DenyEntry",
+    "Device",
     "FeedNotice",
     "FeedVersion",
     "Hold",
     "IdempotencyRecord",
     "LegCapacity",
     "PlaceClaim",
+    "RuleBundleRecord",
     "SeatClaim",
     "StaffUser",
+    "Tap",
     "Ticket",
     "TripInventory",
 ]

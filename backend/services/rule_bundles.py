@@ -36,14 +36,20 @@ CLOCK_SKEW_S = 300
 
 
 def build_rule_bundle(
-    session: Session, inventory: Inventory, now: datetime, trip_instances: Iterable[str] = ()
+    session: Session,
+    inventory: Inventory,
+    now: datetime,
+    trip_instances: Iterable[str] = (),
+    *,
+    version: int | None = None,
 ) -> bytes:
-    """A signed bundle of the current rules, with manifests of ``trip_instances``."""
+    """A signed bundle of the current rules, with manifests of ``trip_instances`` (its version
+    is ``version``, or its issue time in epoch seconds)."""
     keyring = inventory.keyring.get()
     tables = inventory.fares.get(session, require_active_version(session))
     return build_bundle(
         signing_key=keyring.current(now),
-        version=epoch_seconds(now),
+        version=epoch_seconds(now) if version is None else version,
         issued_at=now,
         valid_until=now + BUNDLE_LIFETIME,
         keys=keyring.key_set(now),

@@ -1,0 +1,127 @@
+"""Device API: operators create, list and revoke validators; a validator provisions itself,
+downloads its rule bundle and uploads its taps (``Authorization: Device <token>``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from backend import db
+from backend.api.device_schemas import (
+    CreatedDeviceSchema,
+    DeviceCreateSchema,
+    DeviceSchema,
+    ProvisionedSchema,
+    ProvisionSchema,
+    TapAckSchema,
+    TapUploadSchema,
+)
+from backend.api.guard import require_role
+from backend.api.idempotency import inventory
+from backend.auth.roles import Role
+from backend.clock import utc_now
+from backend.errors import AuthenticationError
+from backend.models import Device
+from backend.services import device_bundles, devices, tap_ingest
+
+blp = Blueprint("devices", __name__, url_prefix="/api/v1", description="Validator devices")
+
+
+def _device() -> Device:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme != "Device" or not token:
+        raise AuthenticationError("device_unauthorized", "send Authorization: Device <token>")
+    return devices.authenticate_device(db.session(), token.strip())
+
+
+@blp.route("/devices")
+class Devices(MethodView):
+    """Validator devices."""
+
+    @require_role()
+    @blp.response(200, DeviceSchema(many=True))
+    def get(self) -> list[dict[str, Any]]:
+        """List devices with their last sync, clock skew, backlog and bundle version."""
+        return [devices.device_json(d) for d in devices.list_devices(db.session())]
+
+    @require_role(Role.PLANNER)
+    @blp.arguments(DeviceCreateSchema())
+    @blp.response(201, CreatedDeviceSchema)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Create a device; the answer carries its one-time provisioning token."""
+        device, token = devices.create_device(
+            db.session(),
+            body["id"],
+            body["role"],
+            stop_id=body["stop_id"],
+            vehicle_id=body["vehicle_id"],
+            description=body["description"],
+            now=utc_now(),
+        )
+        return {**devices.device_json(device), "provisioning_token": token}
+
+
+@blp.route("/devices/<device_id>/revoke")
+class DeviceRevoke(MethodView):
+    """Revoking a device."""
+
+    @require_role(Role.PLANNER)
+    @blp.response(200, DeviceSchema)
+    def post(self, device_id: str) -> dict[str, Any]:
+        """Revoke a device: its token stops working at once."""
+        return devices.device_json(devices.revoke_device(db.session(), device_id, utc_now()))
+
+
+@blp.route("/devices/provision")
+class DeviceProvision(MethodView):
+    """A device trading its one-time token for its own."""
+
+    @blp.arguments(ProvisionSchema())
+    @blp.response(200, ProvisionedSchema)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Provision a device with a one-time token from an operator."""
+        device, token = devices.provision(db.session(), body["token"], utc_now())
+        return {
+            "device_id": device.id,
+            "role": device.role,
+            "stop_id": device.stop_id,
+            "vehicle_id": device.vehicle_id,
+            "token": token,
+        }
+
+
+@blp.route("/device/bundle")
+class DeviceBundle(MethodView):
+    """The signed rule bundle for validators."""
+
+    @blp.response(200, content_type="application/cbor")
+    @blp.alt_response(304, description="the bundle named by If-None-Match is current")
+    def get(self) -> Response:
+        """Download the current rule bundle (ETag; 304 with a matching If-None-Match)."""
+        _device()
+        bundle = device_bundles.current_bundle(db.session(), inventory(), utc_now())
+        headers = {"ETag": bundle.etag, "X-Bundle-Version": str(bundle.version)}
+        if bundle.etag in request.headers.get("If-None-Match", ""):
+            return Response(status=304, headers=headers)
+        return Response(bundle.blob, mimetype="application/cbor", headers=headers)
+
+
+@blp.route("/device/taps")
+class DeviceTaps(MethodView):
+    """Taps uploaded by a validator."""
+
+    @blp.arguments(TapUploadSchema())
+    @blp.response(200, TapAckSchema)
+    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Upload a batch of journaled taps; each (device, nonce) is stored once."""
+        device = _device()
+        upload = tap_ingest.Upload(
+            taps=body["taps"],
+            device_time=body["device_time"],
+            backlog=body["backlog"],
+            bundle_version=body["bundle_version"],
+        )
+        return tap_ingest.ingest(db.session(), device, upload, utc_now())

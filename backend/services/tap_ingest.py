@@ -1,0 +1,62 @@
+"""Taps uploaded by devices: stored exactly once per (device, nonce), acknowledged by a
+watermark.
+
+A device uploads its journal in batches, oldest first, and deletes rows only once an answer's
+``acked_sequence`` covers them; a batch may arrive again after a lost answer or a crash, and
+its taps are then stored no second time. Every tap of a batch is on the server once the batch
+is answered, so the watermark is the highest sequence received. Each upload also reports the
+device's clock, backlog and bundle version, which the device's status shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from backend.models import Device, Tap
+
+TAPS: Table = Tap.__table__  # type: ignore[assignment]
+MAX_BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One batch from a device, with what the device reports about itself."""
+
+    taps: Sequence[dict[str, Any]]
+    device_time: datetime | None = None
+    backlog: int | None = None
+    bundle_version: int | None = None
+
+
+def ingest(session: Session, device: Device, upload: Upload, now: datetime) -> dict[str, Any]:
+    """Store a batch once and answer with the watermark and the server's time."""
+    stored = 0
+    if upload.taps:
+        rows = [{**tap, "device_id": device.id, "received_at": now} for tap in upload.taps]
+        dialect = session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        statement = insert(TAPS).on_conflict_do_nothing().returning(TAPS.c.id)
+        stored = len(session.execute(statement, rows).all())
+        highest = max(int(tap["sequence"]) for tap in upload.taps)
+        device.acked_sequence = max(device.acked_sequence, highest)
+    device.last_sync_at = now
+    if upload.device_time is not None:
+        device.clock_skew_ms = round((upload.device_time - now).total_seconds() * 1000)
+    if upload.backlog is not None:
+        device.backlog = upload.backlog
+    if upload.bundle_version is not None:
+        device.bundle_version = upload.bundle_version
+    session.commit()
+    return {
+        "acked_sequence": device.acked_sequence,
+        "stored": stored,
+        "server_time": now.isoformat(),
+    }
