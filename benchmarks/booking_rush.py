@@ -23,12 +23,10 @@ creates and drops its own database there. Loopback only; bounded in requests and
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -49,6 +47,8 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from served_app import admin, free_port, libpq, post, wait_ready  # noqa: E402
 
 from backend import db  # noqa: E402
 from backend.app import create_app  # noqa: E402
@@ -112,24 +112,6 @@ def rush_feed(folder: Path) -> Path:
     return feed
 
 
-def libpq(url: str) -> str:
-    """``url`` in the form psycopg itself takes."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def admin(server: str, statement: str) -> None:
-    """Run one statement outside a transaction (CREATE/DROP DATABASE)."""
-    with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(statement)
-
-
-def free_port() -> int:
-    """A TCP port free on loopback."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 # --- the server ----------------------------------------------------------------------------
 
 
@@ -169,19 +151,6 @@ def serve(url: str, folder: str, port: int) -> None:
 
 
 # --- the clients ---------------------------------------------------------------------------
-
-
-def post(port: int, path: str, body: dict[str, Any] | None) -> tuple[int, dict[str, Any]]:
-    """One POST on a fresh connection (the sync workers close each one)."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        payload = json.dumps(body or {})
-        connection.request("POST", path, payload, {"Content-Type": "application/json"})
-        response = connection.getresponse()
-        data = response.read()
-        return response.status, json.loads(data) if data else {}
-    finally:
-        connection.close()
 
 
 def run_clients(
@@ -373,7 +342,7 @@ def main() -> None:
                 cwd=ROOT,
                 stdout=subprocess.DEVNULL,  # the access log: a line per request
             )
-            _wait_ready(port)
+            wait_ready(port)
             print(f"server on port {port}, {WORKERS} workers; {CLIENTS} clients", flush=True)
 
             floors = [floor_rps(port)]
@@ -398,21 +367,6 @@ def main() -> None:
         admin(libpq(server), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     result = {"hot": hot, "spread": spread, "assign_ms": assign_ms()}
     print(json.dumps(result))
-
-
-def _wait_ready(port: int) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/readyz")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-        finally:
-            connection.close()
-    raise SystemExit("the server did not become ready")
 
 
 if __name__ == "__main__":
