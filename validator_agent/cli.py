@@ -1,0 +1,65 @@
+"""The ``faregate-agent`` command: ``run`` a validator, print its ``status`` as JSON.
+
+Errors print ``{"error": {"code": ..., "message": ...}}`` on stderr and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from fares.errors import CodedError
+from validator_agent.bootstrap import build_agent, run_agent
+from validator_agent.clock import SystemClock
+from validator_agent.config import load_config
+from validator_agent.devices import DeviceFactory, HardwareDevices
+from validator_agent.status import agent_status
+from validator_agent.store import Store
+
+
+def main(argv: Sequence[str] | None = None, devices: DeviceFactory | None = None) -> int:
+    """Parse the command line and run one command; the process exit status."""
+    parser = argparse.ArgumentParser(prog="faregate-agent", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, text in (("run", "run the validator"), ("status", "print status as JSON")):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--config", type=Path, required=True, help="agent TOML file")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args.config, devices)
+        return _status(args.config)
+    except CodedError as error:
+        print(json.dumps({"error": {"code": error.code, "message": error.message}}),
+              file=sys.stderr)  # fmt: skip
+        return 2
+
+
+def _run(config_path: Path, devices: DeviceFactory | None) -> int:
+    config = load_config(config_path)
+    agent = build_agent(config, devices or HardwareDevices(), SystemClock())
+    stopping = threading.Event()
+
+    def stop(*_: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    run_agent(agent, stopping, config.sync_interval_s)
+    return 0
+
+
+def _status(config_path: Path) -> int:
+    config = load_config(config_path)
+    store = Store.open(config.store_path)
+    try:
+        report = {"device_id": config.device_id, **agent_status(store)}
+    finally:
+        store.close()
+    print(json.dumps(report, indent=2))
+    return 0

@@ -1,0 +1,35 @@
+"""The agent's status as one JSON-ready dict, read from its store (works while it runs)."""
+
+from __future__ import annotations
+
+import json
+
+from validator_agent.store import Store
+
+
+def agent_status(store: Store) -> dict[str, object]:
+    """Journal backlog, stored bundle, last sync, last bundle refusal and journal fault."""
+    counts = store.journal_counts()
+    meta = store.meta()
+    bundles = store.load_bundles()
+    current = bundles[0] if bundles else None
+    fault = meta.get("journal_fault") or None
+    refusal = meta.get("last_refusal")
+    return {
+        "journal": {
+            "ready": counts.ready,
+            "in_flight": counts.in_flight,
+            "last_seq": counts.last_seq,
+            "ack_watermark": int(meta.get("ack_watermark", "0")),
+        },
+        "bundle": None
+        if current is None
+        else {
+            "version": current.version,
+            "etag": current.etag,
+            "installed_at": current.installed_at.isoformat(),
+        },
+        "last_sync": meta.get("last_sync"),
+        "last_refusal": None if refusal is None else json.loads(refusal),
+        "recorded_fault": None if fault is None else json.loads(fault),
+    }
