@@ -73,10 +73,11 @@ def journal(device: int) -> list[dict[str, Any]]:
     """A device's journal rows as the agent uploads them."""
     return [
         {
-            "sequence": sequence,
+            "v": 1,
+            "seq": sequence,
             "nonce": secrets.token_hex(16),
-            "tapped_at": (START + timedelta(seconds=sequence * 3 + device)).isoformat(),
-            "media_kind": "qr_text" if sequence % 3 else "account",
+            "at": int((START + timedelta(seconds=sequence * 3 + device)).timestamp() * 1000),
+            "kind": "qr_text" if sequence % 3 else "account",
             "fingerprint": secrets.token_hex(32),
             "ticket_id": secrets.token_hex(8) if sequence % 3 else None,
             "product_id": "day_pass" if sequence % 3 else None,
@@ -118,7 +119,7 @@ def upload_all(port: int, tokens: list[str], journals: list[list[dict[str, Any]]
             )
             if (
                 status != 200
-                or answer["acked_sequence"] != rows[min(start + BATCH, len(rows)) - 1]["sequence"]
+                or answer["acked_sequence"] != rows[min(start + BATCH, len(rows)) - 1]["seq"]
             ):
                 failures.append(f"{status} {answer}")
                 return
@@ -163,9 +164,12 @@ def copy_floor(url: str, journals: list[list[dict[str, Any]]]) -> float:
         ):
             for number, rows in enumerate(journals):
                 for row in rows:
-                    values = [row[column] for column in COLUMNS[1:]]
-                    values[COLUMNS.index("received_at") - 1] = received
-                    copy.write_row([f"gate-{number:02d}", *values])
+                    tapped = datetime.fromtimestamp(row["at"] / 1000, UTC)
+                    copy.write_row(
+                        [f"gate-{number:02d}", row["seq"], row["nonce"], tapped, received,
+                         row["kind"], row["fingerprint"], row["ticket_id"], row["product_id"],
+                         row["allowed"], row["reason"], row["bundle_version"]]
+                    )  # fmt: skip
         connection.commit()
         return time.perf_counter() - started
 

@@ -5,25 +5,32 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from datetime import timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
 
 from hardware.ports import Gate, MediaReader
 from validator_agent.bundles import BundleKeeper
 from validator_agent.clock import Clock
 from validator_agent.config import AgentConfig
 from validator_agent.devices import DeviceFactory
+from validator_agent.errors import SyncError
 from validator_agent.runtime import Runtime
 from validator_agent.store import Store
+from validator_agent.sync import SyncClient
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class Agent:
-    """A wired agent: its store, runtime and readers."""
+    """A wired agent: its store, runtime, readers and sync client."""
 
     store: Store
     runtime: Runtime
     readers: tuple[MediaReader, ...]
+    sync: SyncClient
+    clock: Clock
 
 
 def build_agent(config: AgentConfig, devices: DeviceFactory, clock: Clock) -> Agent:
@@ -41,15 +48,42 @@ def build_agent(config: AgentConfig, devices: DeviceFactory, clock: Clock) -> Ag
     except BaseException:
         store.close()
         raise
-    return Agent(store, Runtime(config, store, keeper, gates, clock), readers)
+    sync = SyncClient(
+        config.server_urls, store, keeper, clock, interval_s=float(config.sync_interval_s)
+    )
+    return Agent(store, Runtime(config, store, keeper, gates, clock), readers, sync, clock)
 
 
 def run_agent(agent: Agent, stopping: threading.Event, housekeeping_s: float) -> None:
-    """Run until ``stopping`` is set, doing housekeeping every ``housekeeping_s`` seconds."""
+    """Run until ``stopping`` is set: taps on the readers' threads, a sync job in a scheduler
+    (at once, then every sync interval, backing off while no server answers), housekeeping
+    every ``housekeeping_s`` seconds."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.start()
+    _schedule_sync(scheduler, agent, 0.0)
     agent.runtime.start(agent.readers)
     try:
         while not stopping.wait(housekeeping_s):
             agent.runtime.maintain()
     finally:
+        scheduler.shutdown(wait=True)
         agent.runtime.stop()
         agent.store.close()
+
+
+def _schedule_sync(scheduler: BackgroundScheduler, agent: Agent, delay_s: float) -> None:
+    """Run one sync after ``delay_s`` seconds; each sync schedules the next."""
+    sync = agent.sync
+
+    def run() -> None:
+        try:
+            report = sync.sync_once()
+            log.info("synced with %s: %d taps up, bundle %s", report.server, report.uploaded,
+                     report.bundle)  # fmt: skip
+        except SyncError as error:
+            log.warning("sync failed (%s): %s", error.code, error.message)
+        if scheduler.running:
+            _schedule_sync(scheduler, agent, sync.backoff_s())
+
+    when = agent.clock.now() + timedelta(seconds=delay_s)
+    scheduler.add_job(run, "date", run_date=when, id="sync", replace_existing=True)

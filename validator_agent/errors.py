@@ -15,3 +15,7 @@ class JournalError(CodedError):
 
 class DriverError(CodedError):
     """A reader or gate could not be built from its configuration string."""
+
+
+class SyncError(CodedError):
+    """A sync with the server did not complete (unreachable, refused, a bad answer)."""

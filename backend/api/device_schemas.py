@@ -57,13 +57,17 @@ class ProvisionedSchema(ma.Schema):
 
 
 class TapSchema(ma.Schema):
-    """One journaled tap."""
+    """One journaled tap in the agent's upload form, journal row format version 1
+    (``validator_agent.journal``): ``at`` is UTC epoch milliseconds."""
 
-    sequence = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1))
+    v = ma.fields.Integer(required=True, validate=ma.validate.Equal(1))
+    sequence = ma.fields.Integer(required=True, data_key="seq", validate=ma.validate.Range(min=1))
     nonce = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^[0-9a-f]{32}$"))
-    tapped_at = ma.fields.AwareDateTime(required=True)
+    at = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0, max=253402300799999))
     media_kind = ma.fields.String(
-        required=True, validate=ma.validate.OneOf(["qr_text", "ndef", "credential", "account"])
+        required=True,
+        data_key="kind",
+        validate=ma.validate.OneOf(["qr_text", "ndef", "credential", "account"]),
     )
     fingerprint = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^[0-9a-f]{64}$"))
     ticket_id = ma.fields.String(load_default=None, validate=ma.validate.Length(max=32))

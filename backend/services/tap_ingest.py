@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table
@@ -40,7 +40,7 @@ def ingest(session: Session, device: Device, upload: Upload, now: datetime) -> d
     """Store a batch once and answer with the watermark and the server's time."""
     stored = 0
     if upload.taps:
-        rows = [{**tap, "device_id": device.id, "received_at": now} for tap in upload.taps]
+        rows = [_row(tap, device.id, now) for tap in upload.taps]
         dialect = session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         statement = insert(TAPS).on_conflict_do_nothing().returning(TAPS.c.id)
@@ -60,3 +60,10 @@ def ingest(session: Session, device: Device, upload: Upload, now: datetime) -> d
         "stored": stored,
         "server_time": now.isoformat(),
     }
+
+
+def _row(tap: dict[str, Any], device_id: str, now: datetime) -> dict[str, Any]:
+    """A tap of the upload form (``at`` in epoch milliseconds) as a ``tap`` row."""
+    row = {key: value for key, value in tap.items() if key not in {"v", "at"}}
+    row["tapped_at"] = datetime.fromtimestamp(tap["at"] / 1000, UTC)
+    return {**row, "device_id": device_id, "received_at": now}

@@ -63,10 +63,11 @@ def _device(client: FlaskClient, planner: dict[str, str], device_id: str = "gate
 
 def _tap(sequence: int, nonce: str | None = None) -> dict[str, Any]:
     return {
-        "sequence": sequence,
+        "v": 1,
+        "seq": sequence,
         "nonce": nonce or secrets.token_hex(16),
-        "tapped_at": (T0 + timedelta(seconds=sequence)).isoformat(),
-        "media_kind": "qr_text",
+        "at": int((T0 + timedelta(seconds=sequence)).timestamp() * 1000),
+        "kind": "qr_text",
         "fingerprint": secrets.token_hex(32),
         "ticket_id": secrets.token_hex(8),
         "product_id": "p",

@@ -1,0 +1,106 @@
+"""The agent syncing with a real server over HTTP: provisioning, journal upload exactly once,
+bundle download with ETags, and failover and backoff while a server is down."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from backend.clock import utc_now
+from backend.db import Database
+from backend.models import Tap
+from backend.services import devices, feeds
+from backend.services.signing_keys import load_keyring
+from tests.harness.feeds import SAMPLE_FEED
+from tests.unit.validator_agent.fakes import ManualClock, RecordingGate, agent_config, uid_event
+from validator_agent.bundles import BundleKeeper
+from validator_agent.errors import SyncError
+from validator_agent.runtime import Runtime
+from validator_agent.store import Store
+from validator_agent.sync import SyncClient, provision
+
+DEAD_URL = "http://127.0.0.1:9"  # the discard port: nothing answers
+
+
+@pytest.fixture
+def server(app: Flask, database: Database) -> Iterator[BaseWSGIServer]:
+    feeds.import_feed(
+        database, SAMPLE_FEED, filename="sample", now=utc_now(), today=date(2008, 6, 1),
+        publish=True,
+    )  # fmt: skip
+    running = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=running.serve_forever, daemon=True)
+    thread.start()
+    yield running
+    running.shutdown()
+
+
+def _one_time_token(database: Database) -> str:
+    with database.sessions() as session:
+        _, token = devices.create_device(
+            session, "gate-7", "gate_entry", stop_id="BEATTY_AIRPORT", vehicle_id=None,
+            description="", now=utc_now(),
+        )  # fmt: skip
+    return token
+
+
+def _taps(runtime: Runtime, clock: ManualClock, count: int, first: int) -> None:
+    for number in range(first, first + count):
+        clock.advance(1)
+        outcome = runtime.handle(uid_event(number.to_bytes(7, "big"), at=clock.now()))
+        assert outcome.row is not None, outcome
+
+
+def _server_taps(database: Database) -> tuple[int, int]:
+    with database.sessions() as session:
+        total = session.scalar(select(func.count()).select_from(Tap)) or 0
+        distinct = session.scalar(select(func.count(func.distinct(Tap.nonce)))) or 0
+    return total, distinct
+
+
+def test_the_journal_reaches_the_server_exactly_once_across_an_outage(
+    server: BaseWSGIServer, database: Database, tmp_path: Path, signing_keys_file: str
+) -> None:
+    url = f"http://127.0.0.1:{server.server_port}"
+    clock = ManualClock(datetime.now(UTC))
+    store = Store.open(tmp_path / "agent.db")
+    trusted = load_keyring(Path(signing_keys_file)).key_set(clock.now())
+    keeper = BundleKeeper(store, trusted, clock)
+    config = replace(agent_config(), trusted_keys=trusted, server_urls=(DEAD_URL, url))
+    runtime = Runtime(config, store, keeper, [RecordingGate()], clock)
+    sync = SyncClient(config.server_urls, store, keeper, clock, interval_s=30)
+    with pytest.raises(SyncError) as unprovisioned:
+        sync.sync_once()
+    assert unprovisioned.value.code == "not_provisioned"
+    assert provision(url, _one_time_token(database), store)["device_id"] == "gate-7"
+
+    first = sync.sync_once()  # the dead URL first: failover to the live one
+    assert (first.server, first.bundle, first.uploaded) == (url, "new", 0)
+    _taps(runtime, clock, 1200, 1)  # more than two upload batches
+    second = sync.sync_once()
+    assert (second.uploaded, second.acked_sequence, second.bundle) == (1200, 1200, "unchanged")
+    assert store.journal_counts().ready == 0
+    assert _server_taps(database) == (1200, 1200)
+
+    down = SyncClient((DEAD_URL,), store, keeper, clock, interval_s=30)
+    _taps(runtime, clock, 50, 2000)
+    with pytest.raises(SyncError) as outage:
+        down.sync_once()
+    assert outage.value.code == "no_server"
+    assert down.failures == 1
+    assert 30 <= down.backoff_s() <= 90
+    assert store.journal_counts().ready + store.journal_counts().in_flight == 50
+
+    back = sync.sync_once()
+    assert (back.uploaded, back.acked_sequence) == (50, 1250)
+    assert _server_taps(database) == (1250, 1250)
+    assert back.clock_skew_ms is not None
+    store.close()
