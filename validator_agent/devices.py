@@ -9,9 +9,10 @@ factory delegates to ``hardware.drivers``, whose ``build_reader(spec)`` and
 
 from __future__ import annotations
 
-import importlib
-from typing import Protocol, cast
+from typing import Protocol
 
+from hardware.device_config import DeviceConfigError
+from hardware.drivers import build_gate, build_reader
 from hardware.ports import Gate, MediaReader
 from validator_agent.errors import DriverError
 
@@ -29,25 +30,16 @@ class DeviceFactory(Protocol):
 class HardwareDevices:
     """The ``hardware.drivers`` factory of real devices."""
 
-    def __init__(self) -> None:
-        try:
-            self._drivers = importlib.import_module("hardware.drivers")
-        except ImportError as error:
-            raise DriverError("drivers_unavailable", f"hardware.drivers: {error}") from error
-
     def reader(self, spec: str) -> MediaReader:
         """A reader built by ``hardware.drivers.build_reader``."""
-        return cast(MediaReader, self._call("build_reader", spec))
+        try:
+            return build_reader(spec)
+        except DeviceConfigError as error:
+            raise DriverError(error.code, f"{spec!r}: {error}") from error
 
     def gate(self, spec: str) -> Gate:
         """A gate built by ``hardware.drivers.build_gate``."""
-        return cast(Gate, self._call("build_gate", spec))
-
-    def _call(self, name: str, spec: str) -> object:
-        build = getattr(self._drivers, name, None)
-        if build is None:
-            raise DriverError("drivers_unavailable", f"hardware.drivers has no {name}")
         try:
-            return build(spec)
-        except ValueError as error:
-            raise DriverError("bad_device_spec", f"{spec!r}: {error}") from error
+            return build_gate(spec)
+        except DeviceConfigError as error:
+            raise DriverError(error.code, f"{spec!r}: {error}") from error
