@@ -24,16 +24,13 @@ creates and drops its own database there. Loopback only; bounded in requests and
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -43,12 +40,11 @@ from typing import Any
 import psycopg
 from flask import Blueprint, Flask
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from served_app import admin, free_port, libpq, post, wait_ready  # noqa: E402
+from served_app import fresh_database, libpq, post, served  # noqa: E402
 
 from backend import db  # noqa: E402
 from backend.app import create_app  # noqa: E402
@@ -301,50 +297,34 @@ def assign_ms() -> float:
 
 def main() -> None:
     """Run the benchmark and print its figures."""
-    server = os.environ.get(
-        "FAREGATE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-    )
-    name = f"faregate_rush_{uuid.uuid4().hex[:8]}"
-    admin(libpq(server), f'CREATE DATABASE "{name}"')
-    url = (
-        make_url(libpq(server))
-        .set(database=name, drivername="postgresql+psycopg")
-        .render_as_string(hide_password=False)
-    )
-    child = None
-    try:
-        with tempfile.TemporaryDirectory(prefix="faregate-rush-") as folder:
-            maps = Path(folder) / "seatmaps"
-            maps.mkdir()
-            (maps / "train.toml").write_text(TRAIN)
-            init_keyring(Path(folder) / "signing-keys.json", datetime.now(UTC))
-            database = Database(url)
-            upgrade(database.engine)
-            loaded = feeds.import_feed(
-                database,
-                rush_feed(Path(folder)),
-                filename="rush",
-                now=datetime.now(UTC),
-                today=date(2008, 6, 1),
-                publish=True,
+    with (
+        fresh_database("faregate_rush") as url,
+        tempfile.TemporaryDirectory(prefix="faregate-rush-") as folder,
+    ):
+        maps = Path(folder) / "seatmaps"
+        maps.mkdir()
+        (maps / "train.toml").write_text(TRAIN)
+        init_keyring(Path(folder) / "signing-keys.json", datetime.now(UTC))
+        database = Database(url)
+        upgrade(database.engine)
+        loaded = feeds.import_feed(
+            database,
+            rush_feed(Path(folder)),
+            filename="rush",
+            now=datetime.now(UTC),
+            today=date(2008, 6, 1),
+            publish=True,
+        )
+        if not loaded.published:
+            raise SystemExit(f"the benchmark feed has errors: {loaded.report.summary()}")
+        with database.engine.begin() as connection:
+            connection.execute(
+                text("CREATE TABLE bench_floor (id bigserial PRIMARY KEY, at timestamptz)")
             )
-            if not loaded.published:
-                raise SystemExit(f"the benchmark feed has errors: {loaded.report.summary()}")
-            with database.engine.begin() as connection:
-                connection.execute(
-                    text("CREATE TABLE bench_floor (id bigserial PRIMARY KEY, at timestamptz)")
-                )
-            database.dispose()
-            trips = [f"RUSH{trip:03d}@{DAY}" for trip in range(1, TRIPS)]
-            port = free_port()
-            child = subprocess.Popen(
-                [sys.executable, __file__, "--serve", url, folder, str(port)],
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,  # the access log: a line per request
-            )
-            wait_ready(port)
+        database.dispose()
+        trips = [f"RUSH{trip:03d}@{DAY}" for trip in range(1, TRIPS)]
+        with served(__file__, url, folder) as port:
             print(f"server on port {port}, {WORKERS} workers; {CLIENTS} clients", flush=True)
-
             floors = [floor_rps(port)]
             hot_run = run_clients([booking(port, HOT_TRIP, one_leg(i)) for i in range(ATTEMPTS)])
             floors.append(floor_rps(port))
@@ -360,11 +340,6 @@ def main() -> None:
             spread = figures(*spread_run, statistics.mean(floors[-2:]))
             print(f"spread: {spread}", flush=True)
             hot["oversold"] = spread["oversold"] = oversold(url)
-    finally:
-        if child is not None:
-            child.terminate()
-            child.wait(timeout=30)
-        admin(libpq(server), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     result = {"hot": hot, "spread": spread, "assign_ms": assign_ms()}
     print(json.dumps(result))
 

@@ -4,14 +4,24 @@ connections (the sync workers close each one). Loopback only."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import os
 import socket
+import subprocess
+import sys
 import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
 from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def libpq(url: str) -> str:
@@ -62,3 +72,38 @@ def wait_ready(port: int) -> None:
         finally:
             connection.close()
     raise SystemExit("the server did not become ready")
+
+
+@contextlib.contextmanager
+def fresh_database(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database (SQLAlchemy URL) on ``FAREGATE_BENCH_PG_URL``
+    (default: postgres on 127.0.0.1:5432), dropped afterwards."""
+    server = libpq(os.environ.get("FAREGATE_BENCH_PG_URL", DEFAULT_SERVER))
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin(server, f'CREATE DATABASE "{name}"')
+    try:
+        yield (
+            make_url(server)
+            .set(database=name, drivername="postgresql+psycopg")
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def served(script: str, *arguments: str) -> Iterator[int]:
+    """Run ``script --serve ARGUMENTS PORT`` (the benchmark's own server) in a child process,
+    its access log discarded; the port once it is ready. Stopped afterwards."""
+    port = free_port()
+    child = subprocess.Popen(
+        [sys.executable, script, "--serve", *arguments, str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,  # the access log: a line per request
+    )
+    try:
+        wait_ready(port)
+        yield port
+    finally:
+        child.terminate()
+        child.wait(timeout=30)

@@ -19,26 +19,21 @@ creates and drops its own database there. Loopback only; bounded in requests and
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import shutil
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from served_app import admin, free_port, libpq, post, wait_ready  # noqa: E402
+from served_app import fresh_database, libpq, post, served  # noqa: E402
 
 from backend.cli.serve import GunicornServer  # noqa: E402
 from backend.db import Database  # noqa: E402
@@ -198,20 +193,12 @@ def serve(url: str, folder: str, port: int) -> None:
 
 def main() -> None:
     """Run the benchmark and print its figures."""
-    server = os.environ.get(
-        "FAREGATE_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-    )
-    name = f"faregate_taps_{uuid.uuid4().hex[:8]}"
-    admin(libpq(server), f'CREATE DATABASE "{name}"')
-    url = (
-        make_url(libpq(server))
-        .set(database=name, drivername="postgresql+psycopg")
-        .render_as_string(hide_password=False)
-    )
-    child = None
-    folder = Path(tempfile.mkdtemp(prefix="faregate-taps-"))
-    try:
-        init_keyring(folder / "signing-keys.json", datetime.now(UTC))
+    total = DEVICES * TAPS_PER_DEVICE
+    with (
+        fresh_database("faregate_taps") as url,
+        tempfile.TemporaryDirectory(prefix="faregate-taps-") as folder,
+    ):
+        init_keyring(Path(folder) / "signing-keys.json", datetime.now(UTC))
         database = Database(url)
         upgrade(database.engine)
         feeds.import_feed(
@@ -225,22 +212,15 @@ def main() -> None:
         tokens = provision(database, datetime.now(UTC))
         database.dispose()
         journals = [journal(number) for number in range(DEVICES)]
-        port = free_port()
-        child = subprocess.Popen(
-            [sys.executable, __file__, "--serve", url, str(folder), str(port)],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
-        )
-        wait_ready(port)
-        total = DEVICES * TAPS_PER_DEVICE
-        print(
-            f"server on port {port}, {WORKERS} workers; {DEVICES} devices x "
-            f"{TAPS_PER_DEVICE} taps, batches of {BATCH}",
-            flush=True,
-        )
-        seconds = upload_all(port, tokens, journals)
-        print(f"uploaded {total} taps in {seconds:.1f} s", flush=True)
-        again = resend_first_batches(port, tokens, journals)
+        with served(__file__, url, folder) as port:
+            print(
+                f"server on port {port}, {WORKERS} workers; {DEVICES} devices x "
+                f"{TAPS_PER_DEVICE} taps, batches of {BATCH}",
+                flush=True,
+            )
+            seconds = upload_all(port, tokens, journals)
+            print(f"uploaded {total} taps in {seconds:.1f} s", flush=True)
+            again = resend_first_batches(port, tokens, journals)
         count, distinct = stored_once(url)
         print(
             f"resent first batches stored {again} new taps; server holds {count} taps, "
@@ -251,22 +231,13 @@ def main() -> None:
             raise SystemExit("taps were lost or stored twice")
         floor = copy_floor(url, journals)
         print(f"bare COPY of the same rows: {floor:.2f} s", flush=True)
-    finally:
-        if child is not None:
-            child.terminate()
-            child.wait(timeout=30)
-        admin(libpq(server), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        shutil.rmtree(folder, ignore_errors=True)
     taps_per_s, copy_per_s = total / seconds, total / floor
-    print(
-        json.dumps(
-            {
-                "taps_per_s": round(taps_per_s),
-                "copy_rows_per_s": round(copy_per_s),
-                "ratio": round(taps_per_s / copy_per_s, 3),
-            }
-        )
-    )
+    figures = {
+        "taps_per_s": round(taps_per_s),
+        "copy_rows_per_s": round(copy_per_s),
+        "ratio": round(taps_per_s / copy_per_s, 3),
+    }
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":
