@@ -75,6 +75,18 @@ class DeviceRevoke(MethodView):
         return devices.device_json(devices.revoke_device(db.session(), device_id, utc_now()))
 
 
+@blp.route("/devices/<device_id>/provisioning-token")
+class DeviceProvisioningToken(MethodView):
+    """A new one-time token for a device, e.g. for a unit replaced in the field."""
+
+    @require_role(Role.PLANNER)
+    @blp.response(201, ProvisionSchema)
+    def post(self, device_id: str) -> dict[str, Any]:
+        """Issue a new one-time provisioning token for the device (valid 24 hours)."""
+        token = devices.reissue_provisioning_token(db.session(), device_id, utc_now())
+        return {"token": token}
+
+
 @blp.route("/devices/provision")
 class DeviceProvision(MethodView):
     """A device trading its one-time token for its own."""

@@ -168,7 +168,15 @@ def test_devices_are_refused_when_revoked_unknown_or_ill_formed(
         headers=planner,
     )
     assert duplicate.json["error"]["code"] == "device_exists"
+    reissued = client.post("/api/v1/devices/gate-1/provisioning-token", headers=planner)
+    replacement = client.post("/api/v1/devices/provision", json=reissued.json)
+    assert replacement.json["device_id"] == "gate-1"
+    old_token = client.post("/api/v1/device/taps", json={"taps": []}, headers=device)
+    assert old_token.json["error"]["code"] == "device_unauthorized"  # the new unit's token won
     revoked = client.post("/api/v1/devices/gate-1/revoke", headers=planner)
     assert revoked.json["state"] == "revoked"
-    after = client.post("/api/v1/device/taps", json={"taps": []}, headers=device)
+    gone = client.post("/api/v1/devices/gate-1/provisioning-token", headers=planner)
+    assert gone.json["error"]["code"] == "device_revoked"
+    replaced = {"Authorization": f"Device {replacement.json['token']}"}
+    after = client.post("/api/v1/device/taps", json={"taps": []}, headers=replaced)
     assert (after.status_code, after.json["error"]["code"]) == (401, "device_unauthorized")
