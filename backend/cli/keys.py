@@ -54,3 +54,12 @@ def list_keys(ctx: CliContext) -> None:
 
 def _iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="seconds")
+
+
+@keys_group.command("public")
+@pass_context
+def public_keys(ctx: CliContext) -> None:
+    """Print the public keys validators must trust, one JSON object per line (an agent's
+    keys_file)."""
+    for key in load_keyring(Path(ctx.settings.signing_keys_file)).key_set(utc_now()):
+        click.echo(key.to_json())

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner, Result
 from flask.testing import FlaskClient
 
 from backend.cli import cli
 from backend.schema import head_revisions
+from fares.keys import PublicKey
 
 HEAD = head_revisions()[0]
 
@@ -114,3 +118,26 @@ def test_unreachable_database_is_reported_with_a_code() -> None:
     result = run("postgresql://postgres@127.0.0.1:1/none", "db", "current")
     assert result.exit_code == 1
     assert "error [database_unreachable]" in result.stderr
+
+
+def test_keys_init_rotate_list_and_public(tmp_path: Path) -> None:
+    env = {
+        "FAREGATE_SIGNING_KEYS_FILE": str(tmp_path / "keys.json"),
+        "FAREGATE_LOG_LEVEL": "WARNING",
+    }
+    runner = CliRunner()
+
+    def keys(*args: str) -> Result:
+        return runner.invoke(cli, ["keys", *args], env=env, catch_exceptions=False)
+
+    assert "created with key 1" in keys("init").output
+    assert (tmp_path / "keys.json").stat().st_mode & 0o777 == 0o600
+    refused = keys("init")
+    assert (refused.exit_code, "keyring_exists" in refused.output) == (1, True)
+    assert keys("init", "--if-missing").exit_code == 0
+    assert "new signing key 2" in keys("rotate").output
+    time.sleep(1.1)  # the new key signs from the next whole second
+    listed = [line.split("\t") for line in keys("list").output.splitlines()]
+    assert [(row[0], row[3]) for row in listed] == [("1", "trusted"), ("2", "signing")]
+    public = [PublicKey.from_json(line) for line in keys("public").output.splitlines()]
+    assert [key.kid for key in public] == [1, 2]
