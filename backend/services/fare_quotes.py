@@ -93,7 +93,7 @@ def journey_leg(facts: VersionFacts, resolved: ResolvedInstance, legs: LegRange)
         to_stop_id=resolved.trip.stop_ids[legs.alight],
         departure=service_time(day, departure + offset, zone),
         arrival=service_time(day, arrival + offset, zone),
-        services=frozenset(facts.running(day)),
+        services=facts.running(day),
     )
 
 

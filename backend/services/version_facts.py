@@ -24,6 +24,7 @@ CALENDAR = GTFS_TABLES["calendar"]
 CALENDAR_DATES = GTFS_TABLES["calendar_dates"]
 FREQUENCIES = GTFS_TABLES["frequencies"]
 STOP_TIMES = GTFS_TABLES["stop_times"]
+MAX_REMEMBERED_DAYS = 1024
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -36,10 +37,20 @@ class VersionFacts:
     weekly: dict[str, WeeklyService]
     exceptions: dict[date, list[tuple[str, int]]]
     runs: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    # Worked out once per day asked about: every hold and quote asks for its trip's day.
+    _running: dict[date, frozenset[str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
-    def running(self, day: date) -> set[str]:
+    def running(self, day: date) -> frozenset[str]:
         """Service ids that run on ``day``."""
-        return active_services(day, self.weekly, self.exceptions.get(day, []))
+        found = self._running.get(day)
+        if found is None:
+            found = frozenset(active_services(day, self.weekly, self.exceptions.get(day, [])))
+            if len(self._running) >= MAX_REMEMBERED_DAYS:
+                self._running.clear()  # requests may name any day: keep the memory bounded
+            self._running[day] = found  # a race computes the same set twice, harmlessly
+        return found
 
     def zone(self, agency_id: str | None) -> ZoneInfo:
         """The timezone of ``agency_id`` (of the only agency when the feed names none)."""
