@@ -44,7 +44,7 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from served_app import fresh_database, libpq, post, served  # noqa: E402
+from served_app import SAMPLE_FEED, fresh_database, libpq, post, served  # noqa: E402
 
 from backend import db  # noqa: E402
 from backend.app import create_app  # noqa: E402
@@ -59,7 +59,6 @@ from inventory.availability import free_seats  # noqa: E402
 from inventory.legs import LegRange  # noqa: E402
 from inventory.seatmap_files import parse_seat_map  # noqa: E402
 
-SAMPLE_FEED = ROOT / "backend" / "data" / "sample-feed-1"
 CLIENTS = 32
 ATTEMPTS = 5000
 FLOOR_REQUESTS = 5000

@@ -21,6 +21,7 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_FEED = ROOT / "backend" / "data" / "sample-feed-1"
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 

@@ -33,7 +33,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from served_app import fresh_database, libpq, post, served  # noqa: E402
+from served_app import SAMPLE_FEED, fresh_database, libpq, post, served  # noqa: E402
 
 from backend.cli.serve import GunicornServer  # noqa: E402
 from backend.db import Database  # noqa: E402
@@ -42,7 +42,6 @@ from backend.services import devices, feeds  # noqa: E402
 from backend.services.signing_keys import init_keyring  # noqa: E402
 from backend.settings import Settings  # noqa: E402
 
-SAMPLE_FEED = ROOT / "backend" / "data" / "sample-feed-1"
 DEVICES = 20
 TAPS_PER_DEVICE = 10_000
 BATCH = 1000
