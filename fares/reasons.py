@@ -28,23 +28,24 @@ class DenyReason(enum.Enum):
     BUNDLE_EXPIRED = "bundle_expired"
 
 
+# What a traveler reads on the validator: each text fits its 32-character display line.
 EXPLANATIONS: dict[DenyReason, str] = {
-    DenyReason.MALFORMED: "not a readable Faregate credential",
-    DenyReason.UNSUPPORTED_VERSION: "credential format version not supported here",
-    DenyReason.UNKNOWN_KEY: "no trusted key covers this credential",
+    DenyReason.MALFORMED: "not a readable ticket",
+    DenyReason.UNSUPPORTED_VERSION: "ticket format not supported",
+    DenyReason.UNKNOWN_KEY: "ticket issuer not trusted",
     DenyReason.BAD_SIGNATURE: "signature does not match",
     DenyReason.NOT_YET_VALID: "ticket is not valid yet",
     DenyReason.EXPIRED: "ticket has expired",
     DenyReason.REVOKED: "ticket or card is blocked",
-    DenyReason.UNKNOWN_PRODUCT: "fare product unknown to this validator",
-    DenyReason.WRONG_RIDER_CATEGORY: "product not sold for this rider category",
+    DenyReason.UNKNOWN_PRODUCT: "ticket type unknown here",
+    DenyReason.WRONG_RIDER_CATEGORY: "ticket not for this rider type",
     DenyReason.WRONG_AREA: "ticket not valid in this area",
     DenyReason.WRONG_NETWORK: "ticket not valid on this network",
     DenyReason.WRONG_ROUTE: "ticket not valid on this route",
     DenyReason.WRONG_TRIP: "reservation is for another trip",
     DenyReason.WRONG_SEAT: "reservation seat was changed",
-    DenyReason.WRONG_STOP: "reservation does not cover boarding here",
-    DenyReason.PASSBACK: "already used to enter a moment ago",
+    DenyReason.WRONG_STOP: "reservation not from this stop",
+    DenyReason.PASSBACK: "already used a moment ago",
     DenyReason.BUNDLE_EXPIRED: "validator rules are out of date",
 }
 
