@@ -145,7 +145,8 @@ class SyncClient:
             body = {
                 "taps": [row.to_wire() for row in rows],
                 "device_time": self._clock.now().isoformat(),
-                "backlog": backlog.ready + backlog.in_flight,
+                # What is left once this batch is stored.
+                "backlog": backlog.ready + backlog.in_flight - len(rows),
                 "bundle_version": self._bundle_version(),
             }
             status, _, answer = link.request("POST", "/api/v1/device/taps", body)

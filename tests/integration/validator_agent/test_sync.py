@@ -16,7 +16,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from backend.clock import utc_now
 from backend.db import Database
-from backend.models import Tap
+from backend.models import Device, Tap
 from backend.services import devices, feeds
 from backend.services.signing_keys import load_keyring
 from tests.harness.feeds import SAMPLE_FEED
@@ -66,6 +66,11 @@ def _server_taps(database: Database) -> tuple[int, int]:
     return total, distinct
 
 
+def _reported_backlog(database: Database) -> int | None:
+    with database.sessions() as session:
+        return session.scalar(select(Device.backlog).where(Device.id == "gate-7"))
+
+
 def test_the_journal_reaches_the_server_exactly_once_across_an_outage(
     server: BaseWSGIServer, database: Database, tmp_path: Path, signing_keys_file: str
 ) -> None:
@@ -89,6 +94,7 @@ def test_the_journal_reaches_the_server_exactly_once_across_an_outage(
     assert (second.uploaded, second.acked_sequence, second.bundle) == (1200, 1200, "unchanged")
     assert store.journal_counts().ready == 0
     assert _server_taps(database) == (1200, 1200)
+    assert _reported_backlog(database) == 0  # what is left once the last batch is stored
 
     down = SyncClient((DEAD_URL,), store, keeper, clock, interval_s=30)
     _taps(runtime, clock, 50, 2000)
