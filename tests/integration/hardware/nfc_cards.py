@@ -5,10 +5,11 @@ the answer from the same socket; a card "in the field" is whatever answers on th
 
 - ``Type3Card`` runs nfcpy's own FeliCa tag emulation (``clf.connect(card=...)``) on the port,
   with an NDEF attribute block and message in service 0x000B.
-- ``Type2Card`` is a small UDP responder for ISO 14443-A: REQA/WUPA, anticollision and
-  select for 4- or 7-byte UIDs, and the Type 2 READ command over a memory image. With
-  ``readable=False`` and a MIFARE Classic SAK it stands for a Classic card, which answers
-  nothing it is not authenticated for.
+- ``Iso14443aCard`` is a small UDP responder for ISO 14443-A: REQA/WUPA, anticollision and
+  select for 4- or 7-byte UIDs; subclasses answer the commands that follow activation.
+- ``Type2Card`` adds the Type 2 READ command over a memory image. With ``readable=False``
+  and a MIFARE Classic SAK it stands for a Classic card, which answers nothing it is not
+  authenticated for. The Type 4 (ISO-DEP) card is in ``nfc_type4_card``.
 """
 
 from __future__ import annotations
@@ -134,18 +135,10 @@ def type2_memory(uid: bytes, message: bytes, data_size: int = 144) -> bytes:
     return head + tlv.ljust(data_size, b"\x00")
 
 
-class Type2Card(_CardThread):
+class Iso14443aCard(_CardThread):
     """An ISO 14443-A card answering nfcpy's udp reader on ``port`` (0: pick one)."""
 
-    def __init__(
-        self,
-        uid: bytes,
-        *,
-        sak: int = 0x00,
-        memory: bytes = b"",
-        readable: bool = True,
-        port: int = 0,
-    ) -> None:
+    def __init__(self, uid: bytes, *, sak: int, port: int = 0) -> None:
         super().__init__()
         assert len(uid) in (4, 7)
         self.uid = uid
@@ -153,8 +146,6 @@ class Type2Card(_CardThread):
         self._socket.bind(("127.0.0.1", port))
         self._socket.settimeout(0.05)
         self.port: int = self._socket.getsockname()[1]
-        self._memory = memory
-        self._readable = readable
         self._answers = self._anticollision_answers(sak)
 
     def _anticollision_answers(self, sak: int) -> dict[bytes, bytes]:
@@ -173,12 +164,16 @@ class Type2Card(_CardThread):
         }  # fmt: skip
 
     def _answer(self, command: bytes) -> bytes | None:
-        if command in self._answers:
-            return self._answers[command]
-        if self._readable and len(command) == 2 and command[0] == 0x30:
-            start = command[1] * 4
-            return self._memory[start : start + 16].ljust(16, b"\x00")
-        return None  # a Type 2 tag stays silent on what it does not support
+        """The answer to ``command``, or None to stay silent (what the card does not support)."""
+        if command in (b"\x26", b"\x52"):
+            self._field_on()
+        return self._answers.get(command)
+
+    def _field_on(self) -> None:
+        """The reader starts a new activation (REQA/WUPA): forget any protocol state."""
+
+    def _field_off(self) -> None:
+        """The reader switched its field off (RFOFF): forget any protocol state."""
 
     def _run(self) -> None:
         with self._socket:
@@ -191,8 +186,33 @@ class Type2Card(_CardThread):
         except TimeoutError:
             return
         if datagram.startswith(b"RFOFF"):
+            self._field_off()
             return
         brty, _, payload = datagram.partition(b" ")
         answer = self._answer(binascii.unhexlify(payload.strip()))
         if answer is not None:
             send(brty + b" " + binascii.hexlify(answer), sender)
+
+
+class Type2Card(Iso14443aCard):
+    """A Type 2 tag (or, unreadable, a MIFARE Classic card) with the memory image ``memory``."""
+
+    def __init__(
+        self,
+        uid: bytes,
+        *,
+        sak: int = 0x00,
+        memory: bytes = b"",
+        readable: bool = True,
+        port: int = 0,
+    ) -> None:
+        super().__init__(uid, sak=sak, port=port)
+        self._memory = memory
+        self._readable = readable
+
+    def _answer(self, command: bytes) -> bytes | None:
+        answer = super()._answer(command)
+        if answer is None and self._readable and len(command) == 2 and command[0] == 0x30:
+            start = command[1] * 4
+            return self._memory[start : start + 16].ljust(16, b"\x00")
+        return answer

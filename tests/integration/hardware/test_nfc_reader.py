@@ -12,6 +12,7 @@ import ndef
 import nfc
 import pytest
 
+from fares.media import ndef_message, parse_ndef_message
 from hardware.nfc_reader import NfcpyReader
 from hardware.ports import Technology
 from hardware.reconnect import ReconnectPolicy
@@ -21,6 +22,7 @@ from tests.integration.hardware.nfc_cards import (
     free_udp_port,
     type2_memory,
 )
+from tests.integration.hardware.nfc_type4_card import MAX_READ, Type4Card
 from tests.unit.hardware.sink import EventSink, wait_until
 
 pytestmark = pytest.mark.timeout(60)
@@ -110,6 +112,45 @@ def test_reads_the_ndef_message_of_a_type2_card(
         assert len(sink.events) == 1
     assert event.technology is Technology.NFC_TYPE2
     assert (event.uid, event.payload) == (uid, message)
+
+
+def test_reads_the_credential_of_a_type4_card_and_holds_it_while_it_stays(
+    sink: EventSink, started: list[NfcpyReader]
+) -> None:
+    uid = bytes.fromhex("04C1D2E3F40A0B")
+    blob = b"FG1 reserved seat " + bytes(range(126))  # a 144-byte credential blob
+    message = ndef_message(blob)
+    assert len(message) > 2 * MAX_READ  # read in several READ BINARY commands
+    with Type4Card(uid, message) as card:
+        reader = reader_on(card.port, ("106A",))
+        started.append(reader)
+        reader.start(sink)
+        (event,) = sink.wait_for(1)
+        wait_until(lambda: card.received.count("R(NAK)") >= 5)
+        assert len(sink.events) == 1
+        since_read = card.received[card.received.index("R(NAK)") :]
+    assert set(since_read) == {"R(NAK)"}  # held: presence checks only, no new activation
+    assert event.technology is Technology.NFC_TYPE4
+    assert (event.uid, event.payload) == (uid, message)
+    assert parse_ndef_message(event.payload) == blob
+
+
+def test_a_type4_card_leaving_the_field_is_released_for_the_next_card(
+    sink: EventSink, started: list[NfcpyReader]
+) -> None:
+    first, second = bytes.fromhex("04C1D2E3F40A0B"), bytes.fromhex("04C1D2E3F40A0C")
+    with Type4Card(first, ndef_message(b"first credential")) as card:
+        port = card.port
+        reader = reader_on(port, ("106A",))
+        started.append(reader)
+        reader.start(sink)
+        sink.wait_for(1)
+    with Type4Card(second, ndef_message(b"second credential"), port=port):
+        events = sink.wait_for(2)
+    assert [(event.uid, parse_ndef_message(event.payload)) for event in events] == [
+        (first, b"first credential"),
+        (second, b"second credential"),
+    ]
 
 
 def test_a_mifare_classic_card_gives_its_uid_once(
