@@ -21,6 +21,7 @@ from backend.api import (
     reservations,
     staff,
     tickets,
+    vehicle_assignments,
 )
 from backend.api.guard import SECURITY_SCHEME
 
@@ -54,6 +55,7 @@ def init_api(app: Flask) -> FaregateApi:
     api.register_blueprint(fares.blp)
     api.register_blueprint(tickets.blp)
     api.register_blueprint(devices.blp)
+    api.register_blueprint(vehicle_assignments.blp)
     app.register_blueprint(_docs_assets())
     return api
 

@@ -13,6 +13,7 @@ from backend.cli.serve import serve
 from backend.cli.settings import config_group
 from backend.cli.tokens import token_group
 from backend.cli.users import user_group
+from backend.cli.vehicles import vehicles_group
 
 
 @click.group(cls=FaregateGroup)
@@ -38,6 +39,7 @@ cli.add_command(serve)
 cli.add_command(jobs)
 cli.add_command(config_group)
 cli.add_command(keys_group)
+cli.add_command(vehicles_group)
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from backend.models.reservations import (
 )
 from backend.models.staff import ApiToken, StaffUser
 from backend.models.tickets import DenyEntry, Ticket
+from backend.models.vehicles import VehicleAssignment
 
 __all__ = [
     "GTFS_TABLES",
@@ -38,4 +39,5 @@ __all__ = [
     "Tap",
     "Ticket",
     "TripInventory",
+    "VehicleAssignment",
 ]

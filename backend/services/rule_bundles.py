@@ -6,20 +6,21 @@ networks of the leg rules that sell them and to the rider categories of their ro
 fares restricted to their routes), the period passes, the seat-reservation product, the
 public keys validators must trust, the deny list (every entry whose ticket may still be
 valid; its version is its newest entry's id), the passback window and clock skew allowed, and
-manifests of reserved trip instances (their stops and which ticket holds which seat). Its
+manifests of reserved trip instances (their stops and which ticket holds which seat), and
+the trip instances each vehicle is assigned (``backend.services.vehicle_assignments``). Its
 version is its issue time in epoch seconds, so a later bundle always has a higher version.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from backend.models import DenyEntry, Ticket, TripInventory
+from backend.models import Booking, DenyEntry, Ticket, TripInventory
 from backend.services.hold_pricing import RESERVATION_PRODUCT
 from backend.services.pass_products import PassProduct, pass_end
 from backend.services.reservation_store import Inventory
@@ -42,9 +43,11 @@ def build_rule_bundle(
     trip_instances: Iterable[str] = (),
     *,
     version: int | None = None,
+    vehicle_trips: Mapping[str, Sequence[str]] | None = None,
 ) -> bytes:
-    """A signed bundle of the current rules, with manifests of ``trip_instances`` (its version
-    is ``version``, or its issue time in epoch seconds)."""
+    """A signed bundle of the current rules, with manifests of ``trip_instances`` and the
+    vehicles' trip instances (its version is ``version``, or its issue time in epoch
+    seconds)."""
     keyring = inventory.keyring.get()
     tables = inventory.fares.get(session, require_active_version(session))
     return build_bundle(
@@ -58,6 +61,7 @@ def build_rule_bundle(
         passback_s=PASSBACK_S,
         clock_skew_s=CLOCK_SKEW_S,
         manifests=manifests(session, trip_instances),
+        vehicle_trips=vehicle_trips,
     )
 
 
@@ -179,11 +183,42 @@ def manifests(session: Session, trip_instances: Iterable[str]) -> list[TripManif
         ).all()
     )
     seats: dict[str, dict[str, str | None]] = defaultdict(dict)
+    # Reserved tickets belong to a booking of their trip: found through indexed booking rows.
     for trip, ticket_id, seat in session.execute(
-        select(Ticket.trip_instance, Ticket.id, Ticket.seat).where(
-            Ticket.trip_instance.in_(stops), Ticket.revoked_at.is_(None)
-        )
+        select(Ticket.trip_instance, Ticket.id, Ticket.seat)
+        .join(Booking, Booking.id == Ticket.booking_id)
+        .where(Booking.trip_instance.in_(stops), Ticket.trip_instance == Booking.trip_instance)
+        .where(Ticket.revoked_at.is_(None))
     ):
         if trip is not None:
             seats[trip][ticket_id] = seat
     return [TripManifest(trip, tuple(stops[trip]), seats[trip]) for trip in sorted(stops)]
+
+
+def booked_trips(session: Session, days: Sequence[date]) -> list[str]:
+    """The trip instances of service ``days`` with a confirmed booking."""
+    return list(
+        session.scalars(
+            select(TripInventory.trip_instance)
+            .where(TripInventory.service_date.in_(days))
+            .where(
+                select(Booking.id)
+                .where(Booking.trip_instance == TripInventory.trip_instance)
+                .where(Booking.status == "confirmed")
+                .exists()
+            )
+            .order_by(TripInventory.trip_instance)
+        )
+    )
+
+
+def bookings_signal(session: Session, days: Sequence[date]) -> tuple[int, int]:
+    """(count, greatest id) of the bookings of trip instances of service ``days``: bookings
+    are never deleted, and a cancellation adds deny entries, so together with the deny list's
+    version it changes whenever those days' manifests do."""
+    count, greatest = session.execute(
+        select(func.count(Booking.id), func.max(Booking.id))
+        .join(TripInventory, TripInventory.trip_instance == Booking.trip_instance)
+        .where(TripInventory.service_date.in_(days))
+    ).one()
+    return int(count), int(greatest or 0)
