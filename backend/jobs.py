@@ -6,6 +6,11 @@ a deployment may run it as a service of its own. Jobs:
 - ``sweep_expired_holds`` (every ``SWEEP_INTERVAL_S``): ends holds past their expiry and frees
   what they held. Readers already ignore expired claims, so this is housekeeping: it keeps
   the claim tables small and gives unassigned places back to their legs.
+- ``reconcile_taps`` (every ``RECONCILE_CHECK_S``): reconciles each travel day once its
+  ``reconcile_at`` time has come, and again when taps of it arrive late (an offline device);
+  see ``backend.services.reconciliation``. Every server may run it: an advisory lock on
+  PostgreSQL lets one reconcile while the others skip and log it. Checking often rather than
+  firing once a day means a runner that was down at ``reconcile_at`` catches up when it starts.
 """
 
 from __future__ import annotations
@@ -19,9 +24,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 
 from backend.clock import utc_now
 from backend.db import Database
+from backend.errors import ServiceError
 from backend.services.fare_data import FareTablesCache
 from backend.services.hold_lifecycle import sweep_expired
 from backend.services.pass_products import load_pass_products
+from backend.services.reconciliation import DayReport, Reconciler, reconcile_due
 from backend.services.reservation_store import Inventory
 from backend.services.signing_keys import KeyringFile
 from backend.services.trip_lookup import TripStopsCache
@@ -32,6 +39,7 @@ from inventory.seatmap_files import load_seat_maps
 log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL_S = 60
+RECONCILE_CHECK_S = 600
 
 
 def inventory_for(settings: Settings, database: Database) -> Inventory:
@@ -57,8 +65,30 @@ def sweep_expired_holds(inventory: Inventory) -> int:
     return ended
 
 
-def add_jobs(scheduler: BaseScheduler, inventory: Inventory) -> None:
+def reconcile_taps(reconciler: Reconciler) -> list[DayReport]:
+    """Reconcile the travel days that are due or have late taps."""
+    try:
+        return reconcile_due(reconciler, utc_now())
+    except ServiceError as error:  # e.g. no feed published yet: try again at the next check
+        log.warning("tap reconciliation not run: [%s] %s", error.code, error.message)
+        return []
+
+
+def add_jobs(
+    scheduler: BaseScheduler, inventory: Inventory, reconciler: Reconciler | None = None
+) -> None:
     """Register every periodic job on ``scheduler``."""
+    if reconciler is not None:
+        scheduler.add_job(
+            reconcile_taps,
+            "interval",
+            seconds=RECONCILE_CHECK_S,
+            args=[reconciler],
+            id="reconcile_taps",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=utc_now(),
+        )
     scheduler.add_job(
         sweep_expired_holds,
         "interval",
@@ -75,7 +105,9 @@ def run_jobs(settings: Settings) -> None:
     """Run the scheduler in the foreground until interrupted."""
     database = Database(settings.database_url, connect_timeout_s=settings.db_connect_timeout_s)
     scheduler = BlockingScheduler(timezone="UTC")
-    add_jobs(scheduler, inventory_for(settings, database))
+    inventory = inventory_for(settings, database)
+    caches = (inventory.facts, inventory.trips, inventory.fares)
+    add_jobs(scheduler, inventory, Reconciler.from_settings(settings, database, caches))
     log.info("job runner started: %s", ", ".join(job.id for job in scheduler.get_jobs()))
     try:
         scheduler.start()

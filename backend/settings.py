@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 from collections.abc import Mapping
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,11 @@ class Settings:
     lock_timeout_ms: int = 2000
     signing_keys_file: str = "var/signing-keys.json"
     period_passes_file: str = "config/period-passes.toml"
+    caps_file: str = "config/caps.toml"
+    account_fare_media_id: str = ""
+    max_journey_minutes: int = 180
+    max_fare_minor: int = 0
+    reconcile_at: str = "05:00"
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with ``changes`` applied and checked."""
@@ -72,6 +79,28 @@ SETTINGS_HELP: dict[str, str] = {
     "period_passes_file": (
         "Which fare products are sold as day, week or month passes (see the example file)."
     ),
+    "caps_file": (
+        "Fare caps for account-based travel and the travel day's boundary (format in "
+        "config/caps.example.toml). Without the file nothing is capped and travel days start "
+        "at 04:00 in the active feed's agency timezone."
+    ),
+    "account_fare_media_id": (
+        "The feed's fare_media_id that account-based media (card UIDs, tokens) are priced as "
+        "and whose caps apply to them; empty: the cheapest media, and caps of fare_media_id ''."
+    ),
+    "max_journey_minutes": (
+        "Longest time from a gate entry to its exit: an entry with no exit within it is an "
+        "incomplete journey, charged the maximum fare."
+    ),
+    "max_fare_minor": (
+        "The maximum fare, in minor units of the feed's currency, charged for an incomplete "
+        "journey or one the fares cannot price; 0: the dearest product the active feed's "
+        "fare leg rules sell (Fares v1: its dearest fare)."
+    ),
+    "reconcile_at": (
+        "Local time of day (HH:MM, in the travel day's timezone) from which the job runner "
+        "reconciles the travel day that ended before it."
+    ),
     "lock_timeout_ms": (
         "Longest wait for a row lock while holding or booking seats, in milliseconds; past it "
         "the request fails with 503 busy_try_again instead of queueing."
@@ -80,6 +109,7 @@ SETTINGS_HELP: dict[str, str] = {
 
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _LOG_FORMATS = ("text", "json")
+_TIME_OF_DAY = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
 
 
 def load_settings(
@@ -145,6 +175,12 @@ def _field_type(key: str) -> type:
     return type(default)
 
 
+def parse_time_of_day(text: str) -> time | None:
+    """``HH:MM`` (24-hour clock) as a time, or None when it is not one."""
+    match = _TIME_OF_DAY.fullmatch(text)
+    return None if match is None else time(int(match[1]), int(match[2]))
+
+
 def _checked(settings: Settings) -> Settings:
     level = settings.log_level.upper()
     if level not in _LOG_LEVELS:
@@ -161,6 +197,12 @@ def _checked(settings: Settings) -> Settings:
         raise SettingsError("hold_minutes must be at least 1")
     if settings.lock_timeout_ms < 1:
         raise SettingsError("lock_timeout_ms must be at least 1")
+    if settings.max_journey_minutes < 1:
+        raise SettingsError("max_journey_minutes must be at least 1")
+    if settings.max_fare_minor < 0:
+        raise SettingsError("max_fare_minor must be 0 or more")
+    if parse_time_of_day(settings.reconcile_at) is None:
+        raise SettingsError(f"reconcile_at {settings.reconcile_at!r} is not a time of day HH:MM")
     if not settings.database_url:
         raise SettingsError("database_url must not be empty")
     return dataclasses.replace(settings, log_level=level)

@@ -4,7 +4,8 @@ Order per tap, under one lock shared by every reader (so decisions and passback 
 are serialized): build the presented media and tap context, ``fares.decide`` against the
 bundle in force and the store's passback history, commit the journal row (with its
 passback entry, in the same transaction), then drive every gate. A tap is journaled before
-the gate moves, so a kill -9 after the gate opened cannot lose it.
+the gate moves, so a kill -9 after the gate opened cannot lose it. A bus journals the trip
+instance it was running, so that the server can place the boarding when it prices taps.
 
 Failure policy (``policy.on_failure``):
 - no bundle in force: ``fail_closed`` shows OUT_OF_SERVICE, ``fail_open`` opens; the tap
@@ -35,7 +36,7 @@ from validator_agent.bundles import BundleKeeper, InstallRefusal
 from validator_agent.clock import Clock
 from validator_agent.config import AgentConfig, FailurePolicy
 from validator_agent.errors import JournalError
-from validator_agent.journal import NO_BUNDLE, JournalRow, TapRecord
+from validator_agent.journal import MAX_TRIP_INSTANCE, NO_BUNDLE, JournalRow, TapRecord
 from validator_agent.presentation import current_trip, presented_media, tap_fingerprint
 from validator_agent.status import agent_status
 from validator_agent.store import Store
@@ -105,8 +106,9 @@ class Runtime:
             at = event.at if event.at.tzinfo is not None else self._clock.now()
             media = presented_media(event)
             bundle = self._bundles.current
+            trip = self._trip(at, bundle)
             decision = None if bundle is None else self._decide(media, at, bundle)
-            record = self._record(media, at, bundle, decision)
+            record = self._record(media, at, bundle, decision, trip)
             try:
                 key = decision.history_key if decision is not None else None
                 row = self._store.append_tap(record, key)
@@ -124,25 +126,36 @@ class Runtime:
     def context(self, at: datetime, bundle: RuleBundle) -> TapContext:
         """The tap context at ``at``: configured place, or a bus's stop and trip instance."""
         config = self._config
-        trip = None
-        if config.role is DeviceRole.BUS and config.vehicle_id is not None:
-            trip = current_trip(bundle, config.vehicle_id, at, self._finished, self._trip_override)
+        trip = self._trip(at, bundle)
         stop = self._stop_override if self._stop_override is not None else config.stop_id
         return TapContext(at, config.device_id, config.role, stop, config.area_ids,
                           config.network_id, None, trip)  # fmt: skip
 
+    def _trip(self, at: datetime, bundle: RuleBundle | None) -> str | None:
+        """A bus's trip instance at ``at``: the driver's override, else the bundle's list."""
+        config = self._config
+        if config.role is not DeviceRole.BUS or config.vehicle_id is None:
+            return None
+        if bundle is None:
+            return self._trip_override
+        return current_trip(bundle, config.vehicle_id, at, self._finished, self._trip_override)
+
     def _record(
         self, media: PresentedMedia, at: datetime, bundle: RuleBundle | None,
-        decision: Decision | None,
+        decision: Decision | None, trip: str | None,
     ) -> TapRecord:  # fmt: skip
         fingerprint = tap_fingerprint(media, decision)
+        if trip is not None and len(trip) > MAX_TRIP_INSTANCE:
+            trip = None  # the server could not take it; the tap itself must still upload
         if decision is None:
             allowed = self._config.failure_policy is FailurePolicy.FAIL_OPEN
-            return TapRecord(at, media.kind, fingerprint, None, None, allowed, NO_BUNDLE, None)
+            return TapRecord(
+                at, media.kind, fingerprint, None, None, allowed, NO_BUNDLE, None, trip
+            )
         reason = None if decision.reason is None else decision.reason.value
         version = None if bundle is None else bundle.version
         return TapRecord(at, media.kind, fingerprint, decision.ticket_id, decision.product_id,
-                         decision.allowed, reason, version)  # fmt: skip
+                         decision.allowed, reason, version, trip)  # fmt: skip
 
     def _command(self, record: TapRecord, decision: Decision | None) -> GateCommand:
         if decision is None:

@@ -1,12 +1,17 @@
 """The agent's durable store (stdlib sqlite3): journal, passback history, bundles, metadata.
 
-Schema version 1 (``PRAGMA user_version``)::
+Schema version 2 (``PRAGMA user_version``)::
 
     journal  (see validator_agent.journal for the columns; status 0 ready, 1 in flight)
     history  (key TEXT PRIMARY KEY, last_entry_ms INTEGER)        WITHOUT ROWID
     bundle   (slot TEXT PRIMARY KEY CHECK IN ('current', 'previous'), version INTEGER,
               etag TEXT, blob BLOB, base_deny BLOB NULL, installed_at_ms INTEGER)
     meta     (key TEXT PRIMARY KEY, value TEXT)                    WITHOUT ROWID
+
+Upgrades: a store of an older schema is upgraded in place when opened, in one transaction,
+keeping every row (version 1 → 2 adds the nullable ``journal.trip_instance``; rows journaled
+before it have none). A store of a newer schema than this agent knows is refused
+(``store_too_new``) rather than written with rows it would misread.
 
 Durability: WAL journal mode with ``synchronous=FULL``, so a commit has reached the disk
 when ``append_tap`` returns and survives a kill -9 or power loss. Only verified bundles are
@@ -22,6 +27,7 @@ are never touched.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import sqlite3
 import threading
@@ -36,7 +42,7 @@ from fares.tap import MediaKind
 from validator_agent.errors import JournalError
 from validator_agent.journal import JournalRow, TapRecord, from_millis, to_millis
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS journal (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -49,7 +55,8 @@ CREATE TABLE IF NOT EXISTS journal (
     allowed INTEGER NOT NULL CHECK (allowed IN (0, 1)),
     reason TEXT,
     bundle_version INTEGER,
-    status INTEGER NOT NULL DEFAULT 0 CHECK (status IN (0, 1))
+    status INTEGER NOT NULL DEFAULT 0 CHECK (status IN (0, 1)),
+    trip_instance TEXT
 );
 CREATE TABLE IF NOT EXISTS history (
     key TEXT PRIMARY KEY, last_entry_ms INTEGER NOT NULL
@@ -61,13 +68,16 @@ CREATE TABLE IF NOT EXISTS bundle (
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 """
+# Columns added after version 1, as (table, column, type): _SCHEMA has them for new stores,
+# older stores gain them when opened (version 2: the bus's trip instance).
+_ADDED_COLUMNS = (("journal", "trip_instance", "TEXT"),)
 _SELECT_READY = (
     "SELECT seq, nonce, tap_at_ms, media_kind, fingerprint, ticket_id, product_id, allowed, "
-    "reason, bundle_version FROM journal WHERE status = 0 ORDER BY seq LIMIT ?"
+    "reason, bundle_version, trip_instance FROM journal WHERE status = 0 ORDER BY seq LIMIT ?"
 )
 _INSERT = (
     "INSERT INTO journal (nonce, tap_at_ms, media_kind, fingerprint, ticket_id, product_id, "
-    "allowed, reason, bundle_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "allowed, reason, bundle_version, trip_instance) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _STATUS = {0: "ready", 1: "in_flight"}
 _ERROR_CODES = {13: "journal_full", 10: "journal_io", 11: "journal_corrupt", 26: "journal_corrupt"}
@@ -158,6 +168,7 @@ class Store:
             cursor = db.execute(_INSERT, (
                 nonce, at_ms, tap.media_kind.value, tap.fingerprint, tap.ticket_id,
                 tap.product_id, int(tap.allowed), tap.reason, tap.bundle_version,
+                tap.trip_instance,
             ))  # fmt: skip
             if history_key is not None:
                 db.execute("INSERT OR REPLACE INTO history VALUES (?, ?)", (history_key, at_ms))
@@ -261,17 +272,38 @@ class Store:
 
 
 def _prepare(connection: sqlite3.Connection, path: Path) -> None:
-    """Set durability pragmas and create or check the schema."""
+    """Set durability pragmas, then create the schema or upgrade an older one."""
     try:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=FULL")
         version = connection.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise JournalError("store_too_new", f"{path} has schema version {version}")
-        connection.executescript(_SCHEMA)
-        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        if version < SCHEMA_VERSION:
+            _upgrade(connection)
     except sqlite3.Error as error:
+        if connection.in_transaction:
+            with contextlib.suppress(sqlite3.Error):  # sqlite may have rolled back itself
+                connection.execute("ROLLBACK")
         raise _journal_error(error) from error
+
+
+def _upgrade(connection: sqlite3.Connection) -> None:
+    """Bring a new or older store to ``SCHEMA_VERSION`` in one transaction.
+
+    Tables are created where missing and later columns added where missing, so the same steps
+    serve a new file, a version 1 store, and one whose creation was cut short; the version is
+    set inside the transaction, so a crash leaves the old schema or the new one, never a mix.
+    """
+    connection.execute("BEGIN IMMEDIATE")
+    for statement in filter(str.strip, _SCHEMA.split(";")):
+        connection.execute(statement)
+    for table, column, kind in _ADDED_COLUMNS:
+        present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+    connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    connection.execute("COMMIT")
 
 
 def _set_meta(db: sqlite3.Connection, key: str, value: str) -> None:
@@ -279,10 +311,10 @@ def _set_meta(db: sqlite3.Connection, key: str, value: str) -> None:
 
 
 def _row(values: Any) -> JournalRow:
-    seq, nonce, at_ms, kind, fingerprint, ticket, product, allowed, reason, version = values
+    seq, nonce, at_ms, kind, fingerprint, ticket, product, allowed, reason, version, trip = values
     tap = TapRecord(
         from_millis(at_ms), MediaKind(kind), fingerprint, ticket, product, bool(allowed),
-        reason, version,
+        reason, version, trip,
     )  # fmt: skip
     return JournalRow(seq, bytes(nonce), tap)
 

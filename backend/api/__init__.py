@@ -17,6 +17,7 @@ from backend.api import (
     fares,
     feeds,
     health,
+    media,
     network,
     reservations,
     staff,
@@ -55,6 +56,7 @@ def init_api(app: Flask) -> FaregateApi:
     api.register_blueprint(fares.blp)
     api.register_blueprint(tickets.blp)
     api.register_blueprint(devices.blp)
+    api.register_blueprint(media.blp)
     api.register_blueprint(vehicle_assignments.blp)
     app.register_blueprint(_docs_assets())
     return api

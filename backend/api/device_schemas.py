@@ -58,7 +58,8 @@ class ProvisionedSchema(ma.Schema):
 
 class TapSchema(ma.Schema):
     """One journaled tap in the agent's upload form, journal row format version 1
-    (``validator_agent.journal``): ``at`` is UTC epoch milliseconds."""
+    (``validator_agent.journal``): ``at`` is UTC epoch milliseconds; ``trip_instance`` is
+    optional (absent or null: none)."""
 
     v = ma.fields.Integer(required=True, validate=ma.validate.Equal(1))
     sequence = ma.fields.Integer(required=True, data_key="seq", validate=ma.validate.Range(min=1))
@@ -75,6 +76,12 @@ class TapSchema(ma.Schema):
     allowed = ma.fields.Boolean(required=True)
     reason = ma.fields.String(load_default=None, validate=ma.validate.Length(max=40))
     bundle_version = ma.fields.Integer(load_default=None)
+    trip_instance = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Length(min=1, max=160),
+        metadata={"description": "a bus's trip instance (TRIP@YYYY-MM-DD); optional"},
+    )
 
 
 class TapUploadSchema(ma.Schema):

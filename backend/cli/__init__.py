@@ -9,6 +9,7 @@ from backend.cli.database import db_group
 from backend.cli.feeds import gtfs_group
 from backend.cli.jobs import jobs
 from backend.cli.keys import keys_group
+from backend.cli.reconcile import reconcile
 from backend.cli.serve import serve
 from backend.cli.settings import config_group
 from backend.cli.tokens import token_group
@@ -39,6 +40,7 @@ cli.add_command(serve)
 cli.add_command(jobs)
 cli.add_command(config_group)
 cli.add_command(keys_group)
+cli.add_command(reconcile)
 cli.add_command(vehicles_group)
 
 

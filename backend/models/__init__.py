@@ -4,6 +4,14 @@ from backend.models.base import Base
 from backend.models.devices import Device, RuleBundleRecord, Tap
 from backend.models.feeds import ActiveFeed, FeedNotice, FeedVersion
 from backend.models.gtfs_tables import GTFS_TABLES
+from backend.models.reconciliation import (
+    DailyCharge,
+    Journey,
+    JourneyLeg,
+    PassbackFlag,
+    ReconciledTap,
+    ReconciliationRun,
+)
 from backend.models.reservations import (
     Booking,
     BookingPassenger,
@@ -25,14 +33,20 @@ __all__ = [
     "Base",
     "Booking",
     "BookingPassenger",
+    "DailyCharge",
     "DenyEntry",
     "Device",
     "FeedNotice",
     "FeedVersion",
     "Hold",
     "IdempotencyRecord",
+    "Journey",
+    "JourneyLeg",
     "LegCapacity",
+    "PassbackFlag",
     "PlaceClaim",
+    "ReconciledTap",
+    "ReconciliationRun",
     "RuleBundleRecord",
     "SeatClaim",
     "StaffUser",

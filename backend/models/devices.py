@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -72,8 +73,13 @@ class Tap(Base):
     allowed: Mapped[bool]
     reason: Mapped[str | None] = mapped_column(String(40))
     bundle_version: Mapped[int | None] = mapped_column(BigInteger)
+    # The trip instance a bus was running (TRIP@YYYY-MM-DD); None at gates.
+    trip_instance: Mapped[str | None] = mapped_column(String(160))
 
-    __table_args__ = (UniqueConstraint("device_id", "nonce"),)
+    __table_args__ = (
+        UniqueConstraint("device_id", "nonce"),
+        Index("ix_tap_tapped_at", "tapped_at"),
+    )
 
 
 class RuleBundleRecord(Base):

@@ -6,6 +6,10 @@ A device uploads its journal in batches, oldest first, and deletes rows only onc
 its taps are then stored no second time. Every tap of a batch is on the server once the batch
 is answered, so the watermark is the highest sequence received. Each upload also reports the
 device's clock, backlog and bundle version, which the device's status shows.
+
+Ingest only stores: passback flags, journeys and charges are worked out later by the
+reconciliation job (``backend.services.reconciliation``), so an upload costs one statement
+however much the taps will matter.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ _UNNESTED = {
     "allowed": "boolean",
     "reason": "text",
     "bundle_version": "bigint",
+    "trip_instance": "text",
 }
 _INSERT_UNNESTED = text(
     f"""
@@ -95,4 +100,5 @@ def _row(tap: dict[str, Any], device_id: str, now: datetime) -> dict[str, Any]:
     """A tap of the upload form (``at`` in epoch milliseconds) as a ``tap`` row."""
     row = {key: value for key, value in tap.items() if key not in {"v", "at"}}
     row["tapped_at"] = datetime.fromtimestamp(tap["at"] / 1000, UTC)
+    row.setdefault("trip_instance", None)  # optional in the wire form: every row has the key
     return {**row, "device_id": device_id, "received_at": now}

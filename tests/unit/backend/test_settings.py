@@ -53,6 +53,10 @@ def test_faregate_config_names_the_file(tmp_path: Path) -> None:
         ("workers = [\n", "not valid TOML"),
         ("log_format = 'xml'\n", "log_format must be one of"),
         ("workers = 0\n", "workers must be at least 1"),
+        ("reconcile_at = '5:00'\n", "reconcile_at '5:00' is not a time of day"),
+        ("reconcile_at = '24:00'\n", "reconcile_at '24:00' is not a time of day"),
+        ("max_journey_minutes = 0\n", "max_journey_minutes must be at least 1"),
+        ("max_fare_minor = -1\n", "max_fare_minor must be 0 or more"),
     ],
 )
 def test_refuses_bad_files(tmp_path: Path, content: str, fragment: str) -> None:

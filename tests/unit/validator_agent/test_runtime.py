@@ -259,7 +259,7 @@ def test_bus_driver_override_selects_the_trip(
     runtime.handle(qr_event(late_ticket()))
 
     assert gate.commands == [
-        GateCommand(Verdict.DENY, "reservation does not cover boarding here"),
+        GateCommand(Verdict.DENY, "reservation not from this stop"),
         GateCommand(Verdict.OPEN, "ok"),
     ]
 
@@ -308,3 +308,30 @@ def test_housekeeping_forgets_entries_older_than_any_window(
     clock.advance(600 + 60 + 1)
     runtime.maintain()
     assert store.last_entry("ticket:fedcba9876543210") is None
+
+
+def test_a_bus_journals_the_trip_instance_it_was_running_and_a_gate_none(
+    make_runtime: RuntimeFactory, store: Store
+) -> None:
+    bus = make_runtime(bus_bundle(), role=DeviceRole.BUS, vehicle_id="bus-17", stop_id=None)
+    bus.handle(uid_event(b"\x04\x01\x02\x03"))
+    bus.finish_trip(EARLY)
+    bus.handle(qr_event(late_ticket()))
+    make_runtime().handle(qr_event(PASS_QR))
+
+    rows = store.take_batch(10)
+    assert [row.tap.trip_instance for row in rows] == [EARLY, LATE, None]
+    assert rows[0].to_wire()["trip_instance"] == EARLY
+    assert "trip_instance" not in rows[2].to_wire()
+
+
+def test_a_bus_without_rules_journals_the_drivers_trip_and_drops_an_overlong_one(
+    make_runtime: RuntimeFactory, store: Store
+) -> None:
+    bus = make_runtime(install=False, role=DeviceRole.BUS, vehicle_id="bus-17", stop_id=None)
+    bus.set_trip(LATE)
+    bus.handle(uid_event(b"\x04\x01\x02\x03"))
+    bus.set_trip("X" * 150 + "@2026-06-01")  # longer than the server takes: not journaled
+    bus.handle(uid_event(b"\x04\x01\x02\x03"))
+
+    assert [row.tap.trip_instance for row in store.take_batch(10)] == [LATE, None]
