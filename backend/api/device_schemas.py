@@ -56,45 +56,6 @@ class ProvisionedSchema(ma.Schema):
     token = ma.fields.String(required=True)
 
 
-class TapSchema(ma.Schema):
-    """One journaled tap in the agent's upload form, journal row format version 1
-    (``validator_agent.journal``): ``at`` is UTC epoch milliseconds; ``trip_instance`` is
-    optional (absent or null: none)."""
-
-    v = ma.fields.Integer(required=True, validate=ma.validate.Equal(1))
-    sequence = ma.fields.Integer(required=True, data_key="seq", validate=ma.validate.Range(min=1))
-    nonce = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^[0-9a-f]{32}$"))
-    at = ma.fields.Integer(required=True, validate=ma.validate.Range(min=0, max=253402300799999))
-    media_kind = ma.fields.String(
-        required=True,
-        data_key="kind",
-        validate=ma.validate.OneOf(["qr_text", "ndef", "credential", "account"]),
-    )
-    fingerprint = ma.fields.String(required=True, validate=ma.validate.Regexp(r"^[0-9a-f]{64}$"))
-    ticket_id = ma.fields.String(load_default=None, validate=ma.validate.Length(max=32))
-    product_id = ma.fields.String(load_default=None, validate=ma.validate.Length(max=128))
-    allowed = ma.fields.Boolean(required=True)
-    reason = ma.fields.String(load_default=None, validate=ma.validate.Length(max=40))
-    bundle_version = ma.fields.Integer(load_default=None)
-    trip_instance = ma.fields.String(
-        load_default=None,
-        allow_none=True,
-        validate=ma.validate.Length(min=1, max=160),
-        metadata={"description": "a bus's trip instance (TRIP@YYYY-MM-DD); optional"},
-    )
-
-
-class TapUploadSchema(ma.Schema):
-    """A batch of taps, oldest first, with the device's clock, backlog and bundle version."""
-
-    taps = ma.fields.List(
-        ma.fields.Nested(TapSchema), required=True, validate=ma.validate.Length(max=5000)
-    )
-    device_time = ma.fields.AwareDateTime(load_default=None)
-    backlog = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=0))
-    bundle_version = ma.fields.Integer(load_default=None)
-
-
 class TapAckSchema(ma.Schema):
     """The answer to an upload: every tap up to ``acked_sequence`` is on the server."""
 

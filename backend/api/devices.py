@@ -17,7 +17,6 @@ from backend.api.device_schemas import (
     ProvisionedSchema,
     ProvisionSchema,
     TapAckSchema,
-    TapUploadSchema,
 )
 from backend.api.guard import require_role
 from backend.api.idempotency import inventory
@@ -25,7 +24,7 @@ from backend.auth.roles import Role
 from backend.clock import utc_now
 from backend.errors import AuthenticationError
 from backend.models import Device
-from backend.services import device_bundles, devices, tap_ingest
+from backend.services import device_bundles, devices, tap_ingest, tap_upload
 
 blp = Blueprint("devices", __name__, url_prefix="/api/v1", description="Validator devices")
 
@@ -125,15 +124,16 @@ class DeviceBundle(MethodView):
 class DeviceTaps(MethodView):
     """Taps uploaded by a validator."""
 
-    @blp.arguments(TapUploadSchema())
+    @blp.doc(
+        requestBody={
+            "required": True,
+            "content": {"application/json": {"schema": tap_upload.OPENAPI_SCHEMA}},
+        }
+    )
     @blp.response(200, TapAckSchema)
-    def post(self, body: dict[str, Any]) -> dict[str, Any]:
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    def post(self) -> dict[str, Any]:
         """Upload a batch of journaled taps; each (device, nonce) is stored once."""
         device = _device()
-        upload = tap_ingest.Upload(
-            taps=body["taps"],
-            device_time=body["device_time"],
-            backlog=body["backlog"],
-            bundle_version=body["bundle_version"],
-        )
-        return tap_ingest.ingest(db.session(), device, upload, utc_now())
+        upload = tap_upload.parse_upload(request.get_data(cache=False))
+        return tap_ingest.ingest(db.session(), device, tap_ingest.Upload.of(upload), utc_now())

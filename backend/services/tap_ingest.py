@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, text
@@ -24,18 +24,17 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from backend.models import Device, Tap
+from backend.services.tap_upload import TapUpload, UploadedTap, tapped_at
 
 TAPS: Table = Tap.__table__  # type: ignore[assignment]
-MAX_BATCH = 5000
 
 # On PostgreSQL a batch goes as one array per column, unnested by the server: one statement
-# with a dozen parameters instead of a dozen per tap.
+# with a dozen parameters instead of a dozen per tap. The device, the time received and the
+# tap times (from epoch milliseconds, exactly) are filled in by the statement.
 _UNNESTED = {
-    "device_id": "text",
     "sequence": "bigint",
     "nonce": "text",
-    "tapped_at": "timestamptz",
-    "received_at": "timestamptz",
+    "at_ms": "bigint",
     "media_kind": "text",
     "fingerprint": "text",
     "ticket_id": "text",
@@ -45,11 +44,16 @@ _UNNESTED = {
     "bundle_version": "bigint",
     "trip_instance": "text",
 }
+_COPIED = [name for name in _UNNESTED if name != "at_ms"]
 _INSERT_UNNESTED = text(
     f"""
     WITH stored AS (
-        INSERT INTO tap ({", ".join(_UNNESTED)})
-        SELECT * FROM unnest({", ".join(f"CAST(:{n} AS {t}[])" for n, t in _UNNESTED.items())})
+        INSERT INTO tap (device_id, received_at, tapped_at, {", ".join(_COPIED)})
+        SELECT :device_id, :received_at,
+               TIMESTAMPTZ 'epoch' + batch.at_ms * INTERVAL '1 millisecond',
+               {", ".join(f"batch.{name}" for name in _COPIED)}
+        FROM unnest({", ".join(f"CAST(:{n} AS {t}[])" for n, t in _UNNESTED.items())})
+             AS batch ({", ".join(_UNNESTED)})
         ON CONFLICT (device_id, nonce) DO NOTHING
         RETURNING 1
     )
@@ -62,24 +66,30 @@ _INSERT_UNNESTED = text(
 class Upload:
     """One batch from a device, with what the device reports about itself."""
 
-    taps: Sequence[dict[str, Any]]
+    taps: Sequence[UploadedTap]
     device_time: datetime | None = None
     backlog: int | None = None
     bundle_version: int | None = None
+
+    @classmethod
+    def of(cls, upload: TapUpload) -> Upload:
+        """The batch of a checked upload."""
+        return cls(upload.taps, upload.device_time, upload.backlog, upload.bundle_version)
 
 
 def ingest(session: Session, device: Device, upload: Upload, now: datetime) -> dict[str, Any]:
     """Store a batch once and answer with the watermark and the server's time."""
     stored = 0
     if upload.taps:
-        rows = [_row(tap, device.id, now) for tap in upload.taps]
         if session.get_bind().dialect.name == "postgresql":
-            columns = {name: [row[name] for row in rows] for name in _UNNESTED}
-            stored = session.execute(_INSERT_UNNESTED, columns).scalar_one()
+            stored = session.execute(
+                _INSERT_UNNESTED, _columns(upload.taps, device.id, now)
+            ).scalar_one()
         else:
             statement = sqlite_insert(TAPS).on_conflict_do_nothing().returning(TAPS.c.id)
+            rows = [_row(tap, device.id, now) for tap in upload.taps]
             stored = len(session.execute(statement, rows).all())
-        highest = max(int(tap["sequence"]) for tap in upload.taps)
+        highest = max(tap.seq for tap in upload.taps)
         device.acked_sequence = max(device.acked_sequence, highest)
     device.last_sync_at = now
     if upload.device_time is not None:
@@ -96,9 +106,39 @@ def ingest(session: Session, device: Device, upload: Upload, now: datetime) -> d
     }
 
 
-def _row(tap: dict[str, Any], device_id: str, now: datetime) -> dict[str, Any]:
-    """A tap of the upload form (``at`` in epoch milliseconds) as a ``tap`` row."""
-    row = {key: value for key, value in tap.items() if key not in {"v", "at"}}
-    row["tapped_at"] = datetime.fromtimestamp(tap["at"] / 1000, UTC)
-    row.setdefault("trip_instance", None)  # optional in the wire form: every row has the key
-    return {**row, "device_id": device_id, "received_at": now}
+def _columns(taps: Sequence[UploadedTap], device_id: str, now: datetime) -> dict[str, Any]:
+    """The statement's parameters: the batch as one list per column."""
+    return {
+        "device_id": device_id,
+        "received_at": now,
+        "sequence": [tap.seq for tap in taps],
+        "nonce": [tap.nonce for tap in taps],
+        "at_ms": [tap.at for tap in taps],
+        "media_kind": [tap.kind for tap in taps],
+        "fingerprint": [tap.fingerprint for tap in taps],
+        "ticket_id": [tap.ticket_id for tap in taps],
+        "product_id": [tap.product_id for tap in taps],
+        "allowed": [tap.allowed for tap in taps],
+        "reason": [tap.reason for tap in taps],
+        "bundle_version": [tap.bundle_version for tap in taps],
+        "trip_instance": [tap.trip_instance for tap in taps],
+    }
+
+
+def _row(tap: UploadedTap, device_id: str, now: datetime) -> dict[str, Any]:
+    """``tap`` as a ``tap`` row."""
+    return {
+        "device_id": device_id,
+        "received_at": now,
+        "sequence": tap.seq,
+        "nonce": tap.nonce,
+        "tapped_at": tapped_at(tap),
+        "media_kind": tap.kind,
+        "fingerprint": tap.fingerprint,
+        "ticket_id": tap.ticket_id,
+        "product_id": tap.product_id,
+        "allowed": tap.allowed,
+        "reason": tap.reason,
+        "bundle_version": tap.bundle_version,
+        "trip_instance": tap.trip_instance,
+    }

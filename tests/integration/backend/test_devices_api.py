@@ -153,8 +153,21 @@ def test_devices_are_refused_when_revoked_unknown_or_ill_formed(
     client: FlaskClient, planner: dict[str, str], staff_token: Callable[..., str]
 ) -> None:
     device = {"Authorization": _device(client, planner)}
-    bad_nonce = client.post("/api/v1/device/taps", json={"taps": [_tap(1, "xyz")]}, headers=device)
+    bad_nonce = client.post(
+        "/api/v1/device/taps", json={"taps": [_tap(1), _tap(2, "xyz")]}, headers=device
+    )
     assert bad_nonce.status_code == 422
+    assert bad_nonce.json["error"]["code"] == "validation_failed"
+    assert list(bad_nonce.json["error"]["details"]["json"]["taps"]["1"]) == ["nonce"]
+    not_json = client.post(
+        "/api/v1/device/taps", data=b"{taps", headers=device, content_type="application/json"
+    )
+    assert (not_json.status_code, not_json.json["error"]["code"]) == (422, "validation_failed")
+    stray = client.post("/api/v1/device/taps", json={"taps": [{**_tap(3), "x": 1}]}, headers=device)
+    assert stray.json["error"]["details"]["json"]["taps"]["0"] == {
+        "x": ["Extra inputs are not permitted"]
+    }
+    assert client.get("/api/v1/devices", headers=planner).json[0]["acked_sequence"] == 0
     support = {"Authorization": f"Bearer {staff_token('support')}"}
     denied = client.post("/api/v1/devices", json={"id": "x", "role": "bus"}, headers=support)
     assert denied.status_code == 403
