@@ -13,6 +13,7 @@ from backend.logs import configure_logging
 from backend.services.fare_quotes import FareCaches
 from backend.services.version_facts import VersionFactsCache
 from backend.settings import Settings, load_settings
+from backend.web import init_web
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -38,4 +39,5 @@ def create_app(settings: Settings | None = None) -> Flask:
         tables=app.extensions["faregate.inventory"].fares,
     )
     init_api(app)
+    init_web(app, settings)
     return app

@@ -49,6 +49,8 @@ class Settings:
     max_journey_minutes: int = 180
     max_fare_minor: int = 0
     reconcile_at: str = "05:00"
+    session_secret_file: str = "var/session-secret"  # noqa: S105 - a path, not a secret
+    secure_cookies: bool = False
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with ``changes`` applied and checked."""
@@ -101,12 +103,22 @@ SETTINGS_HELP: dict[str, str] = {
         "Local time of day (HH:MM, in the travel day's timezone) from which the job runner "
         "reconciles the travel day that ended before it."
     ),
+    "session_secret_file": (
+        "The secret that signs web sessions (traveler and staff sign-in) and their CSRF "
+        "tokens; made on first start when missing (mode 0600). Every server of one site must "
+        "share it."
+    ),
+    "secure_cookies": (
+        "true when the site is served over HTTPS (directly or behind a proxy that says so in "
+        "X-Forwarded-Proto): session cookies are then sent over HTTPS only."
+    ),
     "lock_timeout_ms": (
         "Longest wait for a row lock while holding or booking seats, in milliseconds; past it "
         "the request fails with 503 busy_try_again instead of queueing."
     ),
 }
 
+_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _LOG_FORMATS = ("text", "json")
 _TIME_OF_DAY = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
@@ -160,7 +172,11 @@ def _read_environment(env: Mapping[str, str]) -> dict[str, Any]:
         raw = env.get(ENV_PREFIX + key.upper())
         if raw is None:
             continue
-        if _field_type(key) is int:
+        if _field_type(key) is bool:
+            if raw.lower() not in _BOOLEANS:
+                raise SettingsError(f"{ENV_PREFIX}{key.upper()} must be true or false")
+            values[key] = _BOOLEANS[raw.lower()]
+        elif _field_type(key) is int:
             try:
                 values[key] = int(raw)
             except ValueError as exc:

@@ -1,0 +1,115 @@
+"""What every web page gets: a signed session cookie, CSRF checks on forms, and security
+headers.
+
+- The session secret is read from ``session_secret_file``, made on first start (mode 0600)
+  when missing; several workers starting at once agree on one file.
+- Session cookies are HttpOnly and SameSite=Lax, and Secure when ``secure_cookies`` is set
+  (the site is served over HTTPS; ``X-Forwarded-Proto`` from a proxy is then trusted).
+- Every unsafe request to a page (POST, PUT, PATCH, DELETE outside ``/api``) must carry the
+  session's CSRF token (Flask-WTF): a form field ``csrf_token`` or an ``X-CSRFToken`` header.
+  A missing or wrong token is 400 ``csrf_failed`` and changes nothing.
+- HTML answers carry a Content-Security-Policy that allows scripts, styles, images and form
+  targets from this site only (no inline script or style), and refuse being framed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from flask import Flask, Response, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from backend.settings import Settings, SettingsError
+
+SESSION_LIFETIME = timedelta(hours=12)
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "object-src 'none'",
+    ]
+)
+API_PREFIX = "/api/"
+
+csrf = CSRFProtect()
+
+
+def init_protection(app: Flask, settings: Settings) -> None:
+    """Sessions, CSRF protection and security headers for the pages of ``app``."""
+    app.secret_key = session_secret(Path(settings.session_secret_file))
+    app.config.update(
+        SESSION_COOKIE_NAME="faregate_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked below, for pages only
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
+        WTF_CSRF_SSL_STRICT=settings.secure_cookies,
+    )
+    if settings.secure_cookies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    csrf.init_app(app)
+
+    @app.before_request
+    def _check_csrf() -> None:
+        if request.method in ("GET", "HEAD", "OPTIONS", "TRACE"):
+            return
+        if request.path.startswith(API_PREFIX):
+            return  # bearer tokens, no cookies
+        csrf.protect()
+
+    @app.errorhandler(CSRFError)
+    def _csrf_failed(_error: CSRFError) -> tuple[str, int]:
+        page = render_template(
+            "error.html",
+            title="This form has expired",
+            message="Please go back, reload the page and send the form again.",
+            code="csrf_failed",
+        )
+        return page, 400
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            response.headers.setdefault("X-Frame-Options", "DENY")
+        return response
+
+
+def session_secret(path: Path) -> bytes:
+    """The secret in ``path``, made (32 random bytes, hex, mode 0600) when there is none.
+
+    A new secret is written to a temporary file and linked into place, so workers starting
+    together all end up reading the one that won.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".session-secret-")
+        try:
+            os.write(handle, secrets.token_hex(32).encode())
+            os.fchmod(handle, 0o600)
+            os.close(handle)
+            with contextlib.suppress(FileExistsError):  # another process made it first
+                os.link(temporary, path)
+        finally:
+            os.unlink(temporary)
+    secret = path.read_bytes().strip()
+    if len(secret) < 32:
+        raise SettingsError(f"{path} holds no usable session secret (32 bytes or more)")
+    return secret
