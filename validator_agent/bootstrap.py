@@ -14,7 +14,7 @@ from validator_agent.bundles import BundleKeeper
 from validator_agent.clock import Clock
 from validator_agent.config import AgentConfig
 from validator_agent.devices import DeviceFactory
-from validator_agent.errors import SyncError
+from validator_agent.errors import JournalError, SyncError
 from validator_agent.runtime import Runtime
 from validator_agent.store import Store
 from validator_agent.sync import SyncClient
@@ -80,7 +80,9 @@ def _schedule_sync(scheduler: BackgroundScheduler, agent: Agent, delay_s: float)
             report = sync.sync_once()
             log.info("synced with %s: %d taps up, bundle %s", report.server, report.uploaded,
                      report.bundle)  # fmt: skip
-        except SyncError as error:
+        except (SyncError, JournalError) as error:
+            # A store that cannot write (a full disk) fails this sync, not every later one:
+            # rows the server acknowledged are sent again next time and stored once.
             log.warning("sync failed (%s): %s", error.code, error.message)
         if scheduler.running:
             _schedule_sync(scheduler, agent, sync.backoff_s())

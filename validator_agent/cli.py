@@ -19,7 +19,7 @@ from validator_agent.bootstrap import build_agent, run_agent
 from validator_agent.clock import SystemClock
 from validator_agent.config import load_config
 from validator_agent.devices import DeviceFactory, HardwareDevices
-from validator_agent.status import agent_status
+from validator_agent.status import agent_status, store_health
 from validator_agent.store import Store
 from validator_agent.sync import provision
 
@@ -80,7 +80,8 @@ def _status(config_path: Path) -> int:
     config = load_config(config_path)
     store = Store.open(config.store_path)
     try:
-        report = {"device_id": config.device_id, **agent_status(store)}
+        health = store_health(store, config.store_path, SystemClock().now())
+        report = {"device_id": config.device_id, **agent_status(store), "store": health}
     finally:
         store.close()
     print(json.dumps(report, indent=2))

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+from datetime import datetime
+from pathlib import Path
 
+from validator_agent.errors import JournalError
 from validator_agent.store import Store
 
 
@@ -33,3 +37,24 @@ def agent_status(store: Store) -> dict[str, object]:
         "last_refusal": None if refusal is None else json.loads(refusal),
         "recorded_fault": None if fault is None else json.loads(fault),
     }
+
+
+def store_health(store: Store, store_path: Path, at: datetime) -> dict[str, object]:
+    """Whether the store takes a write now, as every tap needs, and the free space under it.
+
+    The running agent keeps a journal fault in the store only while the store can still
+    write, which on a full disk it cannot; so ``status`` checks for itself, with one small
+    metadata write (``status_checked_at``), and reports the code of a refusal.
+    """
+    fault = None
+    try:
+        store.set_meta("status_checked_at", at.isoformat())
+    except JournalError as error:
+        fault = error.code
+    try:
+        usage = os.statvfs(store_path.parent)
+    except OSError:
+        free = None
+    else:
+        free = usage.f_bavail * usage.f_frsize
+    return {"writable": fault is None, "fault": fault, "free_bytes": free}

@@ -1,0 +1,95 @@
+"""End-to-end fixtures: one ``faregate serve`` on real PostgreSQL for the session, and
+validator agents provisioned against it, each a process of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import URL
+
+from tests.harness import postgres
+from tests.harness.agent_process import AgentFactory, AgentProcess, AgentSettings, Wrapper
+from tests.harness.device_link import DeviceLink
+from tests.harness.server_process import FaregateServer
+from tests.harness.todays_feed import agency_today, feed_running_around
+
+
+@pytest.fixture(scope="session")
+def e2e_database(postgres_server: URL) -> Iterator[str]:
+    """An empty database of its own on the test PostgreSQL server, dropped at the end."""
+    url = postgres.create_database(postgres_server, prefix="faregate_e2e")
+    yield url.render_as_string(hide_password=False)
+    postgres.drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def session_server(
+    e2e_database: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FaregateServer]:
+    """The server, migrated and keyed by its CLI, publishing a feed that runs today."""
+    folder = tmp_path_factory.mktemp("e2e")
+    server = FaregateServer(folder / "server", e2e_database)
+    server.prepare(feed_running_around(folder, agency_today(datetime.now(UTC))))
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def live_server(session_server: FaregateServer) -> FaregateServer:
+    """The session's server, running (a test that stopped it may have failed mid-way)."""
+    if not session_server.running:
+        session_server.start()
+    return session_server
+
+
+@pytest.fixture
+def device_link(live_server: FaregateServer) -> Iterator[DeviceLink]:
+    """A relay between agents and the server that the test can disturb."""
+    link = DeviceLink(live_server.base_url).start()
+    yield link
+    link.close()
+
+
+@pytest.fixture
+def make_agent(live_server: FaregateServer, tmp_path: Path) -> Iterator[AgentFactory]:
+    """Register a device on the server and provision an agent for it with its own CLI.
+
+    Keyword arguments go to ``AgentSettings``; ``via`` is the URL the agent syncs with (the
+    server's by default) and ``wrap`` runs its commands elsewhere (e.g. in a namespace).
+    """
+    keys_file = tmp_path / "bundle-keys.jsonl"
+    keys_file.write_text(live_server.public_keys())
+    agents: list[AgentProcess] = []
+
+    def make(
+        device_id: str,
+        *,
+        via: str | None = None,
+        store_path: Path | None = None,
+        wrap: Wrapper | None = None,
+        **settings: object,
+    ) -> AgentProcess:
+        role = str(settings.get("role", "gate_entry"))
+        stop_id = str(settings.get("stop_id", "STAGECOACH"))
+        token = live_server.create_device(device_id, role, stop_id)
+        folder = tmp_path / device_id
+        config = AgentSettings(
+            device_id=device_id,
+            server_urls=(via or live_server.base_url,),
+            keys_file=keys_file,
+            store_path=store_path or folder / "agent.db",
+            **settings,  # type: ignore[arg-type]
+        )
+        agent = AgentProcess(folder, config) if wrap is None else AgentProcess(folder, config, wrap)
+        provisioned = agent.provision(live_server.base_url, token)
+        assert provisioned["provisioned"]["device_id"] == device_id
+        agents.append(agent)
+        return agent
+
+    yield make
+    for agent in agents:
+        agent.close()
