@@ -91,7 +91,7 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str]:
     """A migrated database of each backend, emptied after every test."""
     url: str = request.getfixturevalue(f"{request.param}_url")
     yield url
-    _empty_tables(url)
+    empty_tables(url)
 
 
 @pytest.fixture(
@@ -118,14 +118,14 @@ def engine(database_url: str) -> Iterator[Engine]:
 def postgres_engine(postgres_url: str) -> Iterator[Engine]:
     """An engine on the migrated PostgreSQL database, for PostgreSQL-only tests."""
     yield from _engine(postgres_url)
-    _empty_tables(postgres_url)
+    empty_tables(postgres_url)
 
 
 @pytest.fixture
 def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
     """An engine on the migrated SQLite database, for SQLite-only tests."""
     yield from _engine(sqlite_url)
-    _empty_tables(sqlite_url)
+    empty_tables(sqlite_url)
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ def postgres_database(postgres_url: str) -> Iterator[Database]:
     database = Database(postgres_url)
     yield database
     database.dispose()
-    _empty_tables(postgres_url)
+    empty_tables(postgres_url)
 
 
 def _engine(url: str) -> Iterator[Engine]:
@@ -211,7 +211,8 @@ def _migrate(url: str) -> None:
     engine.dispose()
 
 
-def _empty_tables(url: str) -> None:
+def empty_tables(url: str) -> None:
+    """Delete every row of every table of the database at ``url``."""
     engine = create_engine(url)
     tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as connection:

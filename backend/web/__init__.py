@@ -9,7 +9,7 @@ it authenticates with bearer tokens and never reads the session cookie.
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, Response, redirect, url_for
 
 from backend.settings import Settings
 from backend.web import protection
@@ -18,3 +18,8 @@ from backend.web import protection
 def init_web(app: Flask, settings: Settings) -> None:
     """Configure sessions and page protections on ``app``."""
     protection.init_protection(app, settings)
+
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        """Browsers and bots ask for /favicon.ico whatever the page links."""
+        return redirect(url_for("static", filename="img/favicon.svg"), code=301)
