@@ -9,7 +9,8 @@ it authenticates with bearer tokens and never reads the session cookie.
 
 from __future__ import annotations
 
-from flask import Flask, Response, redirect, url_for
+from flask import Flask, redirect, url_for
+from werkzeug.wrappers import Response
 
 from backend.settings import Settings
 from backend.web import protection
