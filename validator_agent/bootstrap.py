@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from hardware.ports import Gate, MediaReader
@@ -58,9 +60,17 @@ def run_agent(agent: Agent, stopping: threading.Event, housekeeping_s: float) ->
     """Run until ``stopping`` is set: taps on the readers' threads, a sync job in a scheduler
     (at once, then every sync interval, backing off while no server answers), housekeeping
     every ``housekeeping_s`` seconds."""
-    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler = BackgroundScheduler(timezone="UTC", jobstores={"default": _JobsKeptAtShutdown()})
     scheduler.start()
-    _schedule_sync(scheduler, agent, 0.0)
+    scheduler.add_job(
+        _sync_job(agent),
+        "interval",
+        seconds=agent.sync.interval_s,
+        next_run_time=datetime.now(UTC),
+        name="sync",
+        max_instances=1,
+        coalesce=True,
+    )
     agent.runtime.start(agent.readers)
     try:
         while not stopping.wait(housekeeping_s):
@@ -71,11 +81,28 @@ def run_agent(agent: Agent, stopping: threading.Event, housekeeping_s: float) ->
         agent.store.close()
 
 
-def _schedule_sync(scheduler: BackgroundScheduler, agent: Agent, delay_s: float) -> None:
-    """Run one sync after ``delay_s`` seconds; each sync schedules the next."""
+class _JobsKeptAtShutdown(MemoryJobStore):  # type: ignore[misc]
+    """APScheduler's memory job store, left as it is at shutdown.
+
+    The stock store empties itself when the scheduler shuts down, which can happen while the
+    scheduler's thread is still updating the job it has just started; that thread then finds
+    no job and fails. The job goes with the process anyway.
+    """
+
+    def shutdown(self) -> None:
+        """Keep the job: see the class docstring."""
+
+
+def _sync_job(agent: Agent) -> Callable[[], None]:
+    """The sync job: run every sync interval, it syncs unless a failed sync's backoff (with
+    its jitter) has not run out yet."""
     sync = agent.sync
+    not_before = agent.clock.now()
 
     def run() -> None:
+        nonlocal not_before
+        if agent.clock.now() < not_before:
+            return  # backing off
         try:
             report = sync.sync_once()
             log.info("synced with %s: %d taps up, bundle %s", report.server, report.uploaded,
@@ -84,8 +111,7 @@ def _schedule_sync(scheduler: BackgroundScheduler, agent: Agent, delay_s: float)
             # A store that cannot write (a full disk) fails this sync, not every later one:
             # rows the server acknowledged are sent again next time and stored once.
             log.warning("sync failed (%s): %s", error.code, error.message)
-        if scheduler.running:
-            _schedule_sync(scheduler, agent, sync.backoff_s())
+        backoff = sync.backoff_s() if sync.failures else 0.0
+        not_before = agent.clock.now() + timedelta(seconds=backoff)
 
-    when = agent.clock.now() + timedelta(seconds=delay_s)
-    scheduler.add_job(run, "date", run_date=when, id="sync", replace_existing=True)
+    return run

@@ -100,7 +100,7 @@ class SyncClient:
         self._store = store
         self._bundles = bundles
         self._clock = clock
-        self._interval_s = interval_s
+        self.interval_s = interval_s
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not a secret
         self.failures = 0
 
@@ -124,8 +124,8 @@ class SyncClient:
     def backoff_s(self) -> float:
         """How long to wait before the next sync after ``failures`` failed ones."""
         if not self.failures:
-            return self._interval_s
-        delay = min(MAX_BACKOFF_S, self._interval_s * float(2 ** min(self.failures, 16)))
+            return self.interval_s
+        delay = min(MAX_BACKOFF_S, self.interval_s * float(2 ** min(self.failures, 16)))
         return delay * self._rng.uniform(0.5, 1.5)
 
     def _sync_with(self, link: ServerLink) -> SyncReport:

@@ -70,6 +70,8 @@ def init_protection(app: Flask, settings: Settings) -> None:
             return
         if request.path.startswith(API_PREFIX):
             return  # bearer tokens, no cookies
+        if request.routing_exception is not None:
+            return  # no such page or method: answered as such
         csrf.protect()
 
     @app.errorhandler(CSRFError)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import stat
 import threading
 from pathlib import Path
 
 import pytest
+from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 
 from backend.settings import SettingsError
@@ -37,12 +39,45 @@ def test_a_short_secret_is_refused(tmp_path: Path) -> None:
         session_secret(path)
 
 
-def test_a_form_sent_without_its_csrf_token_is_refused(client: FlaskClient) -> None:
-    refused = client.post("/login", data={"email": "a@example.org"})
+@pytest.fixture
+def form_page(app: Flask) -> FlaskClient:
+    """A client of ``app`` with one page that takes a form (and says what it got)."""
+
+    @app.route("/test-form", methods=["GET", "POST"])
+    def test_form() -> str:
+        return render_template_string(
+            "<form method=post><input name=csrf_token value='{{ csrf_token() }}'>"
+            "<input name=word></form>{{ request.form.get('word', '') }}"
+        )
+
+    return app.test_client()
+
+
+def test_a_form_sent_without_its_csrf_token_is_refused(form_page: FlaskClient) -> None:
+    refused = form_page.post("/test-form", data={"word": "sent"})
     assert refused.status_code == 400
     assert b"csrf_failed" in refused.data
+    assert b"sent" not in refused.data
     assert "script-src 'self'" in refused.headers["Content-Security-Policy"]
     assert refused.headers["X-Frame-Options"] == "DENY"
+
+
+def test_a_form_sent_with_its_csrf_token_is_taken(form_page: FlaskClient) -> None:
+    page = form_page.get("/test-form")
+    cookie = page.headers["Set-Cookie"]  # the session, which keeps the token
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # served over plain HTTP in tests (secure_cookies = false)
+    token = re.search(r"value='([^']+)'", page.get_data(as_text=True))
+    assert token is not None
+    taken = form_page.post("/test-form", data={"csrf_token": token[1], "word": "sent"})
+    assert taken.status_code == 200
+    assert taken.get_data(as_text=True).endswith("sent")
+
+
+def test_no_such_page_is_a_plain_404_or_405(client: FlaskClient) -> None:
+    assert client.post("/no-such-page").status_code == 404
+    assert client.put("/healthz").status_code == 405
 
 
 def test_the_json_api_is_not_asked_for_csrf_tokens(client: FlaskClient) -> None:
