@@ -52,13 +52,18 @@ def _rows_as_text(session: Executor, name: str, version: int) -> Iterator[dict[s
     types = {field.name: field.type for field in SCHEMAS[name].fields}
     columns = [table.c[field] for field in types]
     for row in session.execute(select(*columns).where(table.c.feed_version_id == version)):
-        yield {field: _text(value, types[field]) for field, value in zip(types, row, strict=True)}
+        # A field with no value is left out, as a column the file lacks would be: whether
+        # fare_leg_rules has a rule_priority column changes what its empty fields mean. (A
+        # rule_priority column with every value empty thus reads as no column.)
+        yield {
+            field: _text(value, types[field])
+            for field, value in zip(types, row, strict=True)
+            if value is not None
+        }
 
 
 def _text(value: Any, kind: FieldType) -> str:
-    """A stored value in its GTFS text form ("" for an absent one)."""
-    if value is None:
-        return ""
+    """A stored value in its GTFS text form."""
     if kind is FieldType.TIME:
         return format_time(int(value))
     if isinstance(value, date):

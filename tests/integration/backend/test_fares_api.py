@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,11 @@ from flask.testing import FlaskClient
 
 from backend.db import Database
 from backend.services import feeds
+from backend.services.fare_data import load_fare_tables
+from backend.services.timetable import require_active_version
+from fares.fare_tables import FareTables
 from tests.harness.feeds import SAMPLE_FEED, ZAKROCZYM_FEED
+from tests.unit.fares.fare_feeds import sample_feed_1_tables, zakroczym_tables
 
 # Trip 10-1 of Zakroczym runs on weekdays: Urząd Miejski (113) and Czarna (100) are in area 1
 # Zakroczym, Chrzanowskiego 02 (117-2) in area 2 Modlin-Twierdza, Urząd Miasta 01 (121) in
@@ -103,3 +108,20 @@ def test_bad_journeys_are_refused_with_codes(client: FlaskClient, sample: None) 
         query_string=[("trip_instance", "AB1@2008-06-02"), ("from", "BEATTY_AIRPORT")],
     )
     assert uneven.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("feed", "read_from_files"),
+    [(SAMPLE_FEED, sample_feed_1_tables), (ZAKROCZYM_FEED, zakroczym_tables)],
+    ids=["sample-feed-1", "zakroczym"],
+)
+def test_fare_tables_read_back_from_the_database_are_those_of_the_files(
+    database: Database, feed: Path, read_from_files: Callable[[], FareTables]
+) -> None:
+    _publish(database, feed, date(2025, 11, 11) if feed == ZAKROCZYM_FEED else date(2008, 6, 1))
+    with database.sessions() as session:
+        version = require_active_version(session)
+        stored = load_fare_tables(session, version)
+    # Zakroczym's fare_leg_rules has no rule_priority column, so an empty field there means
+    # "any value no other rule names", not "any value": the stored feed must say so too.
+    assert stored == read_from_files()
