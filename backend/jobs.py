@@ -11,6 +11,8 @@ a deployment may run it as a service of its own. Jobs:
   see ``backend.services.reconciliation``. Every server may run it: an advisory lock on
   PostgreSQL lets one reconcile while the others skip and log it. Checking often rather than
   firing once a day means a runner that was down at ``reconcile_at`` catches up when it starts.
+- ``purge_idempotency_records`` (every ``PURGE_INTERVAL_S``): forgets Idempotency-Keys older
+  than ``write_sessions.IDEMPOTENCY_KEPT`` (a day).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from backend.clock import utc_now
 from backend.db import Database
 from backend.errors import ServiceError
+from backend.services import write_sessions
 from backend.services.fare_data import FareTablesCache
 from backend.services.hold_lifecycle import sweep_expired
 from backend.services.pass_products import load_pass_products
@@ -39,6 +42,7 @@ from inventory.seatmap_files import load_seat_maps
 log = logging.getLogger(__name__)
 
 SWEEP_INTERVAL_S = 60
+PURGE_INTERVAL_S = 3600
 RECONCILE_CHECK_S = 600
 
 
@@ -63,6 +67,14 @@ def sweep_expired_holds(inventory: Inventory) -> int:
     if ended:
         log.info("ended %d expired hold(s)", ended)
     return ended
+
+
+def purge_idempotency_records(inventory: Inventory) -> int:
+    """Forget the Idempotency-Keys older than a day; how many."""
+    purged = write_sessions.purge_idempotency_records(inventory, utc_now())
+    if purged:
+        log.info("forgot %d idempotency key(s) older than a day", purged)
+    return purged
 
 
 def reconcile_taps(reconciler: Reconciler) -> list[DayReport]:
@@ -95,6 +107,17 @@ def add_jobs(
         seconds=SWEEP_INTERVAL_S,
         args=[inventory],
         id="sweep_expired_holds",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=utc_now(),
+    )
+
+    scheduler.add_job(
+        purge_idempotency_records,
+        "interval",
+        seconds=PURGE_INTERVAL_S,
+        args=[inventory],
+        id="purge_idempotency_records",
         max_instances=1,
         coalesce=True,
         next_run_time=utc_now(),

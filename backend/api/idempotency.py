@@ -15,7 +15,7 @@ from backend.services.reservation_store import IdempotencyKey, Inventory, Outcom
 IDEMPOTENCY_HEADER = {
     "Idempotency-Key": {
         "description": "Any unique text (at most 255 characters); a retry with the same key "
-        "and body gets the first response again.",
+        "and body within 24 hours gets the first response again.",
         "schema": {"type": "string", "maxLength": 255},
         "required": False,
     }

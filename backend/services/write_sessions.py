@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, delete, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -135,6 +135,21 @@ def with_idempotency(
         return once()
     except _IdempotencyRaceError:
         return once()
+
+
+# How long an Idempotency-Key is remembered: a client retries within minutes, not days.
+IDEMPOTENCY_KEPT = timedelta(hours=24)
+
+
+def purge_idempotency_records(inventory: Inventory, now: datetime) -> int:
+    """Forget the Idempotency-Keys used more than ``IDEMPOTENCY_KEPT`` before ``now``; how
+    many."""
+    with inventory.database.writer_sessions() as session:
+        purged = session.execute(
+            delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - IDEMPOTENCY_KEPT)
+        )
+        session.commit()
+    return int(purged.rowcount)  # type: ignore[attr-defined]
 
 
 CLAIM_WRITERS_LOCK_CLASS = 0x46470001
