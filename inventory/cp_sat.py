@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from ortools.sat.python import cp_model
 
-from inventory.assignment import _Candidate, _Problem
+from inventory.assignment_problem import Candidate, Problem
 from inventory.seatmaps import Seat
 
 
@@ -37,7 +37,7 @@ Terms = list[tuple[cp_model.IntVar, int]]
 class _Model:
     """The CP-SAT model of a problem, remembering how each helper variable is defined."""
 
-    def __init__(self, problem: _Problem) -> None:
+    def __init__(self, problem: Problem) -> None:
         self.problem = problem
         self.model = cp_model.CpModel()
         self.chosen = [self.model.new_bool_var(f"seat_{c.index}") for c in problem.candidates]
@@ -61,7 +61,7 @@ class _Model:
         self._derived.append((var, False, tuple(parts)))
         return var
 
-    def hint(self, seats: Sequence[_Candidate]) -> None:
+    def hint(self, seats: Sequence[Candidate]) -> None:
         """Hint every variable with its value when exactly ``seats`` are chosen."""
         indexes = {c.index for c in seats}
         values: dict[int, bool] = {}
@@ -75,8 +75,8 @@ class _Model:
 
 
 def solve(
-    problem: _Problem, hint: Sequence[_Candidate], time_limit_s: float
-) -> list[_Candidate] | None:
+    problem: Problem, hint: Sequence[Candidate], time_limit_s: float
+) -> list[Candidate] | None:
     """The best choice CP-SAT finds within the time limit, or None when it finds none."""
     request = problem.request
     candidates = problem.candidates
