@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -10,12 +12,11 @@ from tqdm import tqdm
 
 from backend.cli.context import CliContext, pass_context
 from backend.clock import utc_now
-from backend.services import feeds
+from backend.services import feeds, sample_feed
 from gtfs.summary import render_text
 from gtfs.validator import validate_feed
 
 FEED_PATH = click.Path(exists=True, path_type=Path)
-SAMPLE_FEED = Path(__file__).resolve().parents[1] / "data" / "sample-feed-1"
 
 
 @click.group("gtfs")
@@ -83,15 +84,32 @@ def list_versions(ctx: CliContext) -> None:
 
 
 @gtfs_group.command("load-sample")
+@click.option(
+    "--original-dates",
+    is_flag=True,
+    help="Keep the sample's own calendar (2007 to 2010) instead of running from yesterday.",
+)
 @pass_context
-def load_sample(ctx: CliContext) -> None:
-    """Import and publish the bundled sample feed, only into a database with no feed yet."""
+def load_sample(ctx: CliContext, original_dates: bool) -> None:
+    """Import and publish the bundled sample feed, only into a database with no feed yet.
+
+    Its services are dated to run for a year from yesterday, so that its trips can be booked
+    today; --original-dates loads it as published.
+    """
     with ctx.session() as session:
         if feeds.list_versions(session):
             click.echo("feeds already present; sample feed not loaded")
             return
-    result = _import(ctx, SAMPLE_FEED, publish=True)
-    click.echo(f"sample feed loaded and published as feed version {result.version.id}")
+    if original_dates:
+        result = _import(ctx, sample_feed.SAMPLE_FEED, publish=True)
+        dated = "with its own dates (2007 to 2010)"
+    else:
+        first_day = utc_now().date() - timedelta(days=1)
+        with tempfile.TemporaryDirectory(prefix="faregate-sample-") as folder:
+            feed = sample_feed.running_from(Path(folder), first_day)
+            result = _import(ctx, feed, publish=True)
+        dated = f"running from {first_day:%Y-%m-%d} for a year"
+    click.echo(f"sample feed loaded and published as feed version {result.version.id}, {dated}")
 
 
 def _import(ctx: CliContext, feed: Path, *, publish: bool) -> feeds.ImportResult:

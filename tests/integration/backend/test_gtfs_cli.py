@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 from click.testing import CliRunner, Result
+from flask.testing import FlaskClient
 
 from backend.cli import cli
+from backend.clock import utc_now
 from tests.harness.feeds import SAMPLE_FEED, ZAKROCZYM_FEED, sample_feed_copy
 
 
@@ -66,11 +69,21 @@ def test_import_publish_list_and_refuse_a_draft(database_url: str, tmp_path: Pat
     assert listing[1].split("\t")[:3] == [version_id, "loaded", "active"]
 
 
-def test_load_sample_only_into_an_empty_database(database_url: str) -> None:
+def test_load_sample_only_into_an_empty_database(database_url: str, client: FlaskClient) -> None:
     first = run(database_url, "gtfs", "load-sample")
     assert first.exit_code == 0, first.output
     assert "sample feed loaded and published" in first.stdout
+    tomorrow = (utc_now() + timedelta(days=1)).date().isoformat()
+    trips = client.get(f"/api/v1/trips/search?from=BEATTY_AIRPORT&to=BULLFROG&date={tomorrow}")
+    assert [trip["trip_instance"] for trip in trips.json] == [f"AB1@{tomorrow}"]  # dated to run
     second = run(database_url, "gtfs", "load-sample")
     assert "not loaded" in second.stdout
     assert len(run(database_url, "gtfs", "list").stdout.splitlines()) == 1
     assert SAMPLE_FEED.is_dir()
+
+
+def test_load_sample_with_its_original_dates(database_url: str, client: FlaskClient) -> None:
+    loaded = run(database_url, "gtfs", "load-sample", "--original-dates")
+    assert "with its own dates (2007 to 2010)" in loaded.stdout
+    old_day = client.get("/api/v1/trips/search?from=BEATTY_AIRPORT&to=BULLFROG&date=2008-06-02")
+    assert [trip["trip_instance"] for trip in old_day.json] == ["AB1@2008-06-02"]
