@@ -51,6 +51,8 @@ class Settings:
     reconcile_at: str = "05:00"
     session_secret_file: str = "var/session-secret"  # noqa: S105 - a path, not a secret
     secure_cookies: bool = False
+    counter_payments: bool = True
+    test_payments: bool = True
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with ``changes`` applied and checked."""
@@ -111,6 +113,14 @@ SETTINGS_HELP: dict[str, str] = {
     "secure_cookies": (
         "true when the site is served over HTTPS (directly or behind a proxy that says so in "
         "X-Forwarded-Proto): session cookies are then sent over HTTPS only."
+    ),
+    "counter_payments": (
+        "Offer travelers 'pay at the counter': the booking is made at once, awaiting payment, "
+        "and its tickets are issued when staff record the payment."
+    ),
+    "test_payments": (
+        "Offer the test payment provider, which takes no money and pays every booking at once "
+        "(clearly labelled on the pages). On for development; set it to false in production."
     ),
     "lock_timeout_ms": (
         "Longest wait for a row lock while holding or booking seats, in milliseconds; past it "

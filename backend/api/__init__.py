@@ -19,6 +19,7 @@ from backend.api import (
     health,
     media,
     network,
+    payments,
     reservations,
     staff,
     tickets,
@@ -53,6 +54,7 @@ def init_api(app: Flask) -> FaregateApi:
     api.register_blueprint(feeds.blp)
     api.register_blueprint(network.blp)
     api.register_blueprint(reservations.blp)
+    api.register_blueprint(payments.blp)
     api.register_blueprint(fares.blp)
     api.register_blueprint(tickets.blp)
     api.register_blueprint(devices.blp)

@@ -4,6 +4,7 @@ from backend.models.base import Base
 from backend.models.devices import Device, RuleBundleRecord, Tap
 from backend.models.feeds import ActiveFeed, FeedNotice, FeedVersion
 from backend.models.gtfs_tables import GTFS_TABLES
+from backend.models.payments import Payment
 from backend.models.reconciliation import (
     DailyCharge,
     Journey,
@@ -44,6 +45,7 @@ __all__ = [
     "JourneyLeg",
     "LegCapacity",
     "PassbackFlag",
+    "Payment",
     "PlaceClaim",
     "ReconciledTap",
     "ReconciliationRun",

@@ -30,7 +30,7 @@ def confirmed_body(
     confirmed: Confirmed,
     hold_id: str,
     names: Sequence[str],
-    ticket_ids: Sequence[str],
+    ticket_ids: Sequence[str | None],
     *,
     email: str,
     now: datetime,

@@ -76,20 +76,25 @@ def confirm(
     email: str,
     now: datetime,
     key: IdempotencyKey | None = None,
+    issue_tickets: bool = True,
 ) -> Outcome:
-    """Turn a live hold into a booking; 410 ``hold_expired`` when it ran out."""
+    """Turn a live hold into a booking; 410 ``hold_expired`` when it ran out.
+
+    With ``issue_tickets`` false the booking gets no tickets yet (it awaits payment):
+    ``issue_booking_tickets`` issues them once it is paid.
+    """
     kid = inventory.keyring.get().current(now).kid
     if key is None and inventory.one_statement_writes:
         names = [p.name for p in passengers]
-        ticketing = Ticketing(kid, new_ticket_ids(len(names)), now + UNPRICED_VALIDITY)
+        ticket_ids = new_ticket_ids(len(names)) if issue_tickets else []
+        ticketing = Ticketing(kid, ticket_ids, now + UNPRICED_VALIDITY)
         with single_statements(inventory) as session:
             confirmed = one_statement.confirm_hold(
                 session, hold_id, names, email, now=now, ticketing=ticketing
             )
         if confirmed is not None:
-            body = confirmed_body(
-                confirmed, hold_id, names, ticketing.ticket_ids, email=email, now=now
-            )
+            shown: list[str | None] = [*ticket_ids] or [None] * len(names)
+            body = confirmed_body(confirmed, hold_id, names, shown, email=email, now=now)
             return Outcome(201, body)
         # Nothing confirmable: the general path below finds out why, or confirms what
         # changed meanwhile.
@@ -170,8 +175,9 @@ def confirm(
                 for p in booked
             ],
         )
-        tickets = _ticket_rows(booking, hold, booked, kid, now)
-        insert_booking_tickets(session, tickets)
+        tickets = _ticket_rows(booking, hold, booked, kid, now) if issue_tickets else []
+        if tickets:
+            insert_booking_tickets(session, tickets)
         ticket_ids = [row["id"] for row in tickets]
         return Outcome(201, booking_body(booking, hold, booked, ticket_ids))
 
@@ -241,6 +247,19 @@ def _ticket_rows(
         }
         for ticket_id, passenger in zip(new_ticket_ids(len(passengers)), passengers, strict=True)
     ]
+
+
+def issue_booking_tickets(session: Session, booking: Booking, kid: int, now: datetime) -> list[str]:
+    """Issue the tickets of a booking confirmed without them (it awaited payment), in the
+    caller's transaction; the ids of its tickets (none new when it already has them)."""
+    existing = booking_ticket_ids(session, booking.id)
+    if existing:
+        return existing
+    hold = session.get(Hold, booking.hold_id)
+    assert hold is not None  # noqa: S101 - a booking's hold is never deleted
+    rows = _ticket_rows(booking, hold, _passengers(session, booking), kid, now)
+    insert_booking_tickets(session, rows)
+    return [row["id"] for row in rows]
 
 
 def _passengers(session: Session, booking: Booking) -> list[BookingPassenger]:

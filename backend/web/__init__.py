@@ -14,11 +14,13 @@ from werkzeug.wrappers import Response
 
 from backend.settings import Settings
 from backend.web import protection
+from backend.web.traveler import init_traveler
 
 
 def init_web(app: Flask, settings: Settings) -> None:
     """Configure sessions and page protections on ``app``."""
     protection.init_protection(app, settings)
+    init_traveler(app, settings)
 
     @app.get("/favicon.ico")
     def favicon() -> Response:
