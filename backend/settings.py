@@ -49,6 +49,8 @@ class Settings:
     max_journey_minutes: int = 180
     max_fare_minor: int = 0
     reconcile_at: str = "05:00"
+    staff_session_idle_minutes: int = 30
+    staff_session_hours: int = 12
     session_secret_file: str = "var/session-secret"  # noqa: S105 - a path, not a secret
     secure_cookies: bool = False
     counter_payments: bool = True
@@ -104,6 +106,14 @@ SETTINGS_HELP: dict[str, str] = {
     "reconcile_at": (
         "Local time of day (HH:MM, in the travel day's timezone) from which the job runner "
         "reconciles the travel day that ended before it."
+    ),
+    "staff_session_idle_minutes": (
+        "Minutes without a request after which a staff member signed in to the web console "
+        "is signed out."
+    ),
+    "staff_session_hours": (
+        "Hours after signing in to the web console after which staff must sign in again, "
+        "however active they were."
     ),
     "session_secret_file": (
         "The secret that signs web sessions (traveler and staff sign-in) and their CSRF "
@@ -207,6 +217,12 @@ def parse_time_of_day(text: str) -> time | None:
     return None if match is None else time(int(match[1]), int(match[2]))
 
 
+def _check_staff_sessions(settings: Settings) -> None:
+    for key in ("staff_session_idle_minutes", "staff_session_hours"):
+        if getattr(settings, key) < 1:
+            raise SettingsError(f"{key} must be at least 1")
+
+
 def _checked(settings: Settings) -> Settings:
     level = settings.log_level.upper()
     if level not in _LOG_LEVELS:
@@ -227,6 +243,7 @@ def _checked(settings: Settings) -> Settings:
         raise SettingsError("max_journey_minutes must be at least 1")
     if settings.max_fare_minor < 0:
         raise SettingsError("max_fare_minor must be 0 or more")
+    _check_staff_sessions(settings)
     if parse_time_of_day(settings.reconcile_at) is None:
         raise SettingsError(f"reconcile_at {settings.reconcile_at!r} is not a time of day HH:MM")
     if not settings.database_url:

@@ -24,6 +24,7 @@ from backend.models.reservations import (
     TripInventory,
 )
 from backend.models.staff import ApiToken, StaffUser
+from backend.models.staff_security import LoginFailure, RecoveryCode, StaffSession, StaffTwoFactor
 from backend.models.tickets import DenyEntry, Ticket
 from backend.models.vehicles import VehicleAssignment
 
@@ -44,13 +45,17 @@ __all__ = [
     "Journey",
     "JourneyLeg",
     "LegCapacity",
+    "LoginFailure",
     "PassbackFlag",
     "Payment",
     "PlaceClaim",
     "ReconciledTap",
     "ReconciliationRun",
+    "RecoveryCode",
     "RuleBundleRecord",
     "SeatClaim",
+    "StaffSession",
+    "StaffTwoFactor",
     "StaffUser",
     "Tap",
     "Ticket",

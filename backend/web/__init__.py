@@ -13,14 +13,16 @@ from flask import Flask, redirect, url_for
 from werkzeug.wrappers import Response
 
 from backend.settings import Settings
-from backend.web import protection
+from backend.web import console, protection
 from backend.web.traveler import init_traveler
 
 
 def init_web(app: Flask, settings: Settings) -> None:
     """Configure sessions and page protections on ``app``."""
+    console.allow_large_uploads(app)  # before the CSRF check reads the form
     protection.init_protection(app, settings)
     init_traveler(app, settings)
+    console.init_console(app)
 
     @app.get("/favicon.ico")
     def favicon() -> Response:

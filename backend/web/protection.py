@@ -4,7 +4,8 @@ headers.
 - The session secret is read from ``session_secret_file``, made on first start (mode 0600)
   when missing; several workers starting at once agree on one file.
 - Session cookies are HttpOnly and SameSite=Lax, and Secure when ``secure_cookies`` is set
-  (the site is served over HTTPS; ``X-Forwarded-Proto`` from a proxy is then trusted).
+  (the site is served over HTTPS; ``X-Forwarded-Proto`` from a proxy is then trusted, and so
+  is the client address the proxy adds to ``X-Forwarded-For``, which sign-in limits count).
 - Every unsafe request to a page (POST, PUT, PATCH, DELETE outside ``/api``) must carry the
   session's CSRF token (Flask-WTF): a form field ``csrf_token`` or an ``X-CSRFToken`` header.
   A missing or wrong token is 400 ``csrf_failed`` and changes nothing.
@@ -61,7 +62,7 @@ def init_protection(app: Flask, settings: Settings) -> None:
         WTF_CSRF_SSL_STRICT=settings.secure_cookies,
     )
     if settings.secure_cookies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_proto=1, x_host=1)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     csrf.init_app(app)
 
     @app.before_request

@@ -1,0 +1,45 @@
+"""The operators' web console under ``/console``: staff sign-in with rate limits and
+two-factor codes, the dashboard, feeds, trips and load factors, seat-map assignments,
+devices and staff accounts.
+
+Every page is rendered on the server from ``templates/console`` and calls the services
+directly. Roles: support staff read every page; planners also upload and publish feeds and
+provision, re-token and revoke devices; admins also manage staff accounts, and must sign in
+with a second factor (``guard`` and ``backend.services.two_factor``).
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Flask
+
+from backend.services.trip_loads import TripSummaryCache
+
+# The view modules register their pages on ``bp`` when they are imported.
+from backend.web.console import (  # noqa: F401
+    dashboard,
+    devices,
+    feeds,
+    seat_maps,
+    security,
+    sign_in,
+    staff,
+    trips,
+)
+from backend.web.console.blueprint import bp
+from backend.web.console.charts import BriefCache
+from backend.web.console.network import SUMMARIES_KEY
+
+
+def allow_large_uploads(app: Flask) -> None:
+    """Feed uploads may be larger than other forms; call before the CSRF check is added."""
+    feeds.allow_feed_uploads(app)
+
+
+def init_console(app: Flask) -> None:
+    """Register the console's pages and caches on ``app``."""
+    app.extensions[SUMMARIES_KEY] = TripSummaryCache()
+    app.extensions[dashboard.CHARTS_KEY] = BriefCache[bytes](time.monotonic)
+    app.extensions[dashboard.FIGURES_KEY] = BriefCache[dashboard.DayFigures](time.monotonic)
+    app.register_blueprint(bp)
