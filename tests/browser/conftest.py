@@ -4,7 +4,8 @@ Playwright.
 Chromium is the system's (Debian's ``chromium``; ``FAREGATE_CHROMIUM`` names another
 executable); ``.ci/run`` installs it when it is missing. Every page a test opens is watched:
 a JavaScript error, a failed request for one of the site's own files, or a message on the
-console at error level fails the test when it ends. ``shoot(page, name)`` saves a full-page
+console at error level fails the test when it ends (a request cancelled because the page
+moved on does not count). ``shoot(page, name)`` saves a full-page
 screenshot under ``tests/artifacts/screenshots``.
 """
 
@@ -26,6 +27,9 @@ from tests.conftest import empty_tables
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 860}
+# A request the browser gave up because the page moved on (a favicon still loading when a
+# form is sent): not a failure of the site.
+ABORTED = "net::ERR_ABORTED"
 
 
 def chromium_executable() -> str:
@@ -92,7 +96,7 @@ class PageProblems:
             "requestfailed",
             lambda request: (
                 self.found.append(f"{request.url}: {request.failure}")
-                if request.url.startswith(self.base_url)
+                if request.url.startswith(self.base_url) and request.failure != ABORTED
                 else None
             ),
         )
