@@ -26,6 +26,7 @@ from backend.api import (
     vehicle_assignments,
 )
 from backend.api.guard import SECURITY_SCHEME
+from backend.web import error_pages
 
 DOCS_ASSETS_URL = "/api/docs/assets/"
 
@@ -36,7 +37,11 @@ class FaregateApi(Api):
     ERROR_SCHEMA = errors.ErrorEnvelopeSchema
 
     def handle_http_exception(self, error: HTTPException) -> Response:
-        """Render HTTP errors (404, 405, 422, 500 ...) as error envelopes."""
+        """Render HTTP errors (404, 405, 422, 500 ...) as error envelopes, or as pages for
+        requests outside the API."""
+        if error_pages.is_page_request() and (error.code or 500) < 500:
+            page, status = error_pages.error_page(error)
+            return Response(page, status=status, mimetype="text/html")
         return errors.http_error_response(error)
 
 

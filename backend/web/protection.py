@@ -82,6 +82,7 @@ def init_protection(app: Flask, settings: Settings) -> None:
             title="This form has expired",
             message="Please go back, reload the page and send the form again.",
             code="csrf_failed",
+            home="/console/" if request.path.startswith("/console") else "/",
         )
         return page, 400
 

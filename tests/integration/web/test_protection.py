@@ -75,9 +75,14 @@ def test_a_form_sent_with_its_csrf_token_is_taken(form_page: FlaskClient) -> Non
     assert taken.get_data(as_text=True).endswith("sent")
 
 
-def test_no_such_page_is_a_plain_404_or_405(client: FlaskClient) -> None:
-    assert client.post("/no-such-page").status_code == 404
-    assert client.put("/healthz").status_code == 405
+def test_no_such_page_is_a_404_page_and_the_api_keeps_its_envelope(client: FlaskClient) -> None:
+    page = client.post("/no-such-page")
+    assert (page.status_code, page.mimetype) == (404, "text/html")
+    assert b"Page not found" in page.data
+    assert b'href="/console/"' in client.get("/console/no-such-page").data
+    api = client.get("/api/v1/no-such-thing")
+    assert api.json["error"]["code"] == "not_found"
+    assert client.put("/healthz").json["error"]["code"] == "method_not_allowed"
 
 
 def test_the_json_api_is_not_asked_for_csrf_tokens(client: FlaskClient) -> None:
