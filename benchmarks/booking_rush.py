@@ -4,7 +4,7 @@ In one run it
   (a) starts the app under gunicorn (``faregate serve``'s server, 4 sync workers) on a fresh
       PostgreSQL database holding the bundled sample feed plus 101 daily trips of 20 stops,
       each reserved on a 300-seat train, and one extra endpoint, the floor:
-      ``POST /bench/floor`` does one trivial INSERT per request in the same stack;
+      ``POST /api/bench/floor`` does one trivial INSERT per request in the same stack;
   (b) fires FLOOR_REQUESTS floor requests from CLIENTS concurrent clients;
   (c) fires ATTEMPTS bookings (a hold with an assigned seat, then its confirmation) from
       CLIENTS concurrent clients, each for one leg, first all at one hot trip instance
@@ -113,7 +113,7 @@ def rush_feed(folder: Path) -> Path:
 floor = Blueprint("bench_floor", __name__)
 
 
-@floor.post("/bench/floor")
+@floor.post("/api/bench/floor")  # under /api, as the booking endpoints are
 def floor_insert() -> tuple[str, int]:
     """One trivial INSERT, through the same app, pool and session machinery."""
     session = db.session()
@@ -182,7 +182,7 @@ def floor_request(port: int) -> Callable[[], tuple[str, float]]:
 
     def call() -> tuple[str, float]:
         started = time.perf_counter()
-        status, _ = post(port, "/bench/floor", None)
+        status, _ = post(port, "/api/bench/floor", None)
         return ("ok" if status == 204 else str(status)), (time.perf_counter() - started) * 1000
 
     return call
