@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from flask import current_app, request
@@ -63,19 +61,14 @@ class Feeds(MethodView):
     def post(self, query: dict[str, Any], files: dict[str, Any]) -> dict[str, Any]:
         """Upload a GTFS zip: validated and loaded as a new version, a draft when it has ERRORs."""
         upload = files["file"]
-        now = utc_now()
-        with tempfile.TemporaryDirectory(prefix="faregate-feed-") as folder:
-            path = Path(folder) / "feed.zip"
-            upload.save(path)
-            result = feeds.import_feed(
-                db.database(),
-                path,
-                filename=Path(upload.filename or "feed.zip").name,
-                now=now,
-                today=now.date(),
-                created_by=current_principal().user_id,
-                publish=query["publish"],
-            )
+        result = feeds.import_upload(
+            db.database(),
+            upload,
+            filename=upload.filename or "feed.zip",
+            now=utc_now(),
+            created_by=current_principal().user_id,
+            publish=query["publish"],
+        )
         return _with_active([result.version])[0]
 
 

@@ -12,9 +12,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import os
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -37,6 +40,38 @@ class ImportResult:
     version: FeedVersion
     report: Report
     published: bool
+
+
+class Upload(Protocol):
+    """An uploaded file that can be saved to a path (werkzeug's ``FileStorage``)."""
+
+    def save(self, dst: str | os.PathLike[str]) -> None:
+        """Write the upload to ``dst``."""
+
+
+def import_upload(
+    database: Database,
+    upload: Upload,
+    *,
+    filename: str,
+    now: datetime,
+    created_by: int | None,
+    publish: bool = False,
+) -> ImportResult:
+    """Validate and load an uploaded GTFS zip (the API's and the console's) as a new version;
+    ``filename`` is kept without any folder the client sent."""
+    with tempfile.TemporaryDirectory(prefix="faregate-feed-") as folder:
+        path = Path(folder) / "feed.zip"
+        upload.save(path)
+        return import_feed(
+            database,
+            path,
+            filename=Path(filename).name,
+            now=now,
+            today=now.date(),
+            created_by=created_by,
+            publish=publish,
+        )
 
 
 def import_feed(

@@ -8,9 +8,6 @@ why, and its publish button is disabled (the service refuses it anyway, ``feed_h
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from flask import Flask, current_app, flash, render_template, request
 from werkzeug.wrappers import Response
 
@@ -65,18 +62,13 @@ def upload_feed() -> str | Response:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _feeds_page(error="Choose a GTFS zip file to upload.")
-    now = utc_now()
-    with tempfile.TemporaryDirectory(prefix="faregate-feed-") as folder:
-        path = Path(folder) / "feed.zip"
-        upload.save(path)
-        result = feeds.import_feed(
-            db.database(),
-            path,
-            filename=Path(upload.filename).name,
-            now=now,
-            today=now.date(),
-            created_by=current_staff().user_id,
-        )
+    result = feeds.import_upload(
+        db.database(),
+        upload,
+        filename=upload.filename,
+        now=utc_now(),
+        created_by=current_staff().user_id,
+    )
     version = result.version
     if version.status == "draft":
         flash(
