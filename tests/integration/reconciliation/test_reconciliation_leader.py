@@ -26,25 +26,19 @@ from backend.services.reconciliation import (
     take_leader_lock,
 )
 from backend.settings import Settings
-from tests.integration.backend.reconciliation_world import (
+from tests.integration.reconciliation.world import (
     TUESDAY,
     Validators,
     card,
     local,
     provision,
     publish,
-    world_settings,
 )
 
 A = card("04aa0001")
 # The lock is PostgreSQL's: these tests run on it alone (SQLite serializes writers anyway).
 ON_POSTGRES = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 NOW = datetime(2026, 6, 3, 4, 0, tzinfo=UTC)  # 06:00 on Wednesday in Warsaw
-
-
-@pytest.fixture
-def settings(database_url: str, tmp_path: Path, signing_keys_file: str) -> Settings:
-    return world_settings(database_url, tmp_path, signing_keys_file)
 
 
 @pytest.fixture

@@ -8,14 +8,11 @@ worked out by hand from them (PLN minor units).
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
-from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from backend.db import Database
@@ -29,33 +26,17 @@ from backend.services.reconciliation import (
     reconcile_due,
 )
 from backend.settings import Settings
-from tests.integration.backend.reconciliation_world import (
+from tests.integration.reconciliation.world import (
     TUESDAY,
     WEDNESDAY,
     Validators,
     card,
     local,
-    provision,
-    publish,
-    world_settings,
 )
 
 A, B, C, D = card("04aa0001"), card("04bb0002"), card("04cc0003"), card("04dd0004")
 QR = secrets.token_hex(32)  # a signed ticket's fingerprint: flagged, never priced
 NOW = datetime(2026, 6, 3, 4, 0, tzinfo=UTC)  # 06:00 on Wednesday in Warsaw
-
-
-@pytest.fixture
-def settings(database_url: str, tmp_path: Path, signing_keys_file: str) -> Settings:
-    return world_settings(database_url, tmp_path, signing_keys_file)
-
-
-@pytest.fixture
-def validators(
-    client: FlaskClient, database: Database, tmp_path: Path, staff_token: Callable[..., str]
-) -> Validators:
-    publish(database, tmp_path)
-    return provision(client, {"Authorization": f"Bearer {staff_token('planner')}"})
 
 
 @pytest.fixture
@@ -255,6 +236,10 @@ def test_the_job_runner_schedules_reconciliation_and_waits_for_a_published_feed(
     scheduler = BackgroundScheduler(timezone="UTC")
     add_jobs(scheduler, inventory_for(settings, database), reconciler)
 
-    assert {job.id for job in scheduler.get_jobs()} == {"sweep_expired_holds", "reconcile_taps"}
+    assert {job.id for job in scheduler.get_jobs()} == {
+        "sweep_expired_holds",
+        "reconcile_taps",
+        "purge_idempotency_records",
+    }
     assert reconcile_taps(reconciler) == []  # nothing published yet: tried again later
     assert "[no_active_feed]" in caplog.text

@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,32 +16,16 @@ from backend.db import Database
 from backend.models import Tap
 from backend.services.reconciliation import Reconciler, reconcile_day
 from backend.settings import Settings
-from tests.integration.backend.reconciliation_world import (
+from tests.integration.reconciliation.world import (
     TECHNOLOGY,
     TUESDAY,
     Validators,
     card,
     local,
-    provision,
-    publish,
-    world_settings,
 )
 
 UID = "04AA0001"
 A = card(UID)
-
-
-@pytest.fixture
-def settings(database_url: str, tmp_path: Path, signing_keys_file: str) -> Settings:
-    return world_settings(database_url, tmp_path, signing_keys_file)
-
-
-@pytest.fixture
-def validators(
-    client: FlaskClient, database: Database, tmp_path: Path, staff_token: Callable[..., str]
-) -> Validators:
-    publish(database, tmp_path)
-    return provision(client, {"Authorization": f"Bearer {staff_token('planner')}"})
 
 
 @pytest.fixture
