@@ -18,7 +18,10 @@ change meaning; ``message`` is for people and may be reworded. The codes:
 ``invalid_party``
     a party size outside 1 to 9, or a seat request that contradicts itself;
 ``class_mismatch``
-    a seat class the seat map has no reservable seats of.
+    a seat class the seat map has no reservable seats of;
+``invalid_reaccommodation``
+    a re-accommodation request that contradicts itself: an empty time window, a booking or
+    alternative given twice.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ DUPLICATE_SEAT = "duplicate_seat"
 INVALID_SEAT_MAP = "invalid_seat_map"
 INVALID_PARTY = "invalid_party"
 CLASS_MISMATCH = "class_mismatch"
+INVALID_REACCOMMODATION = "invalid_reaccommodation"
 
 CODES = frozenset(
     {
@@ -42,6 +46,7 @@ CODES = frozenset(
         INVALID_SEAT_MAP,
         INVALID_PARTY,
         CLASS_MISMATCH,
+        INVALID_REACCOMMODATION,
     }
 )
 
