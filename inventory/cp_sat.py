@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -111,13 +112,7 @@ def solve(
             coefficients.append(weight * coefficient)
     model.minimize(cp_model.LinearExpr.weighted_sum(variables, coefficients))
     built.hint(hint)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit_s
-    solver.parameters.num_workers = 1
-    solver.parameters.random_seed = 0
-    # Pair and row variables are defined by implications, which only this level puts into the
-    # linear relaxation; without it the solver cannot bound the together tiers.
-    solver.parameters.linearization_level = 2
+    solver = deterministic_solver(time_limit_s)
     status = solver.solve(model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
@@ -190,3 +185,21 @@ def _together_tiers(built: _Model) -> list[tuple[Terms, int]]:
         (breaks, party),
         (adjacent, party),
     ]
+
+
+def deterministic_solver(time_limit_s: float, *, work_limit: float | None = None) -> Any:
+    """A CP-SAT solver that gives the same answer to the same model: one worker, a fixed seed,
+    at most ``time_limit_s`` seconds (and ``work_limit`` deterministic seconds when given).
+
+    It uses the fullest linear relaxation: the seat models define pair and row variables by
+    implications, which only this level relaxes, and the re-accommodation model's bound stayed
+    6 % above its best answer for ten seconds without it (half a second with it).
+    """
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit_s
+    if work_limit is not None:
+        solver.parameters.max_deterministic_time = work_limit
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.linearization_level = 2
+    return solver
