@@ -18,8 +18,10 @@ a deployment may run it as a service of its own. Jobs:
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -91,33 +93,22 @@ def add_jobs(
 ) -> None:
     """Register every periodic job on ``scheduler``."""
     if reconciler is not None:
-        scheduler.add_job(
-            reconcile_taps,
-            "interval",
-            seconds=RECONCILE_CHECK_S,
-            args=[reconciler],
-            id="reconcile_taps",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=utc_now(),
-        )
-    scheduler.add_job(
-        sweep_expired_holds,
-        "interval",
-        seconds=SWEEP_INTERVAL_S,
-        args=[inventory],
-        id="sweep_expired_holds",
-        max_instances=1,
-        coalesce=True,
-        next_run_time=utc_now(),
-    )
+        _every(scheduler, RECONCILE_CHECK_S, reconcile_taps, reconciler)
+    _every(scheduler, SWEEP_INTERVAL_S, sweep_expired_holds, inventory)
+    _every(scheduler, PURGE_INTERVAL_S, purge_idempotency_records, inventory)
 
+
+def _every(
+    scheduler: BaseScheduler, seconds: int, job: Callable[[Any], Any], argument: Any
+) -> None:
+    """Run ``job(argument)`` at once and then every ``seconds``, one run at a time (runs
+    missed while one was going are run once), under the job's own name."""
     scheduler.add_job(
-        purge_idempotency_records,
+        job,
         "interval",
-        seconds=PURGE_INTERVAL_S,
-        args=[inventory],
-        id="purge_idempotency_records",
+        seconds=seconds,
+        args=[argument],
+        id=job.__name__,
         max_instances=1,
         coalesce=True,
         next_run_time=utc_now(),
