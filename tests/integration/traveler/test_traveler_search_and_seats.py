@@ -4,44 +4,21 @@ what each page shows, and how bad input is answered (the form again, nothing cha
 from __future__ import annotations
 
 from datetime import date, timedelta
-from pathlib import Path
 
-import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from backend.db import Database
 from backend.models import Hold
 from backend.services.reservation_store import Inventory
-from backend.settings import Settings
-from tests.integration.web.traveler_world import (
+from tests.integration.traveler.world import (
     AIRPORT_NAME,
     BULLFROG_NAME,
     hold,
     post_form,
-    publish_todays_feed,
     seat_map_url,
     text_of,
-    traveler_settings,
 )
-
-
-@pytest.fixture
-def settings(database_url: str, tmp_path: Path, signing_keys_file: str) -> Settings:
-    return traveler_settings(database_url, tmp_path, signing_keys_file)
-
-
-@pytest.fixture
-def travel_day(database: Database, tmp_path: Path) -> date:
-    return publish_todays_feed(database, tmp_path)
-
-
-@pytest.fixture
-def inventory(app: Flask, travel_day: date) -> Inventory:
-    del travel_day
-    found: Inventory = app.extensions["faregate.inventory"]
-    return found
 
 
 def holds_made(database: Database) -> int:

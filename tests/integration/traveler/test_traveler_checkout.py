@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -20,8 +19,7 @@ from backend.services import checkout, claim_reads, hold_lifecycle
 from backend.services.checkout import Checkout
 from backend.services.payments import Authorization, SandboxPayment
 from backend.services.reservation_store import Inventory
-from backend.settings import Settings
-from tests.integration.web.traveler_world import (
+from tests.integration.traveler.world import (
     AIRPORT,
     BULLFROG,
     OFFERED,
@@ -30,29 +28,10 @@ from tests.integration.web.traveler_world import (
     form_token,
     hold,
     post_form,
-    publish_todays_feed,
     text_of,
-    traveler_settings,
 )
 
 DETAILS = {"name-0": "Ada Lovelace", "name-1": "Charles Babbage", "email": "ada@example.org"}
-
-
-@pytest.fixture
-def settings(database_url: str, tmp_path: Path, signing_keys_file: str) -> Settings:
-    return traveler_settings(database_url, tmp_path, signing_keys_file)
-
-
-@pytest.fixture
-def travel_day(database: Database, tmp_path: Path) -> date:
-    return publish_todays_feed(database, tmp_path)
-
-
-@pytest.fixture
-def inventory(app: Flask, travel_day: date) -> Inventory:
-    del travel_day
-    found: Inventory = app.extensions["faregate.inventory"]
-    return found
 
 
 @dataclass(frozen=True)
