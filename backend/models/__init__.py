@@ -2,6 +2,12 @@
 
 from backend.models.base import Base
 from backend.models.devices import Device, RuleBundleRecord, Tap
+from backend.models.disruptions import (
+    Reaccommodation,
+    SeatMapAssignment,
+    TripCancellation,
+    WebhookEvent,
+)
 from backend.models.feeds import ActiveFeed, FeedNotice, FeedVersion
 from backend.models.gtfs_tables import GTFS_TABLES
 from backend.models.payments import Payment
@@ -49,16 +55,20 @@ __all__ = [
     "PassbackFlag",
     "Payment",
     "PlaceClaim",
+    "Reaccommodation",
     "ReconciledTap",
     "ReconciliationRun",
     "RecoveryCode",
     "RuleBundleRecord",
     "SeatClaim",
+    "SeatMapAssignment",
     "StaffSession",
     "StaffTwoFactor",
     "StaffUser",
     "Tap",
     "Ticket",
+    "TripCancellation",
     "TripInventory",
     "VehicleAssignment",
+    "WebhookEvent",
 ]
