@@ -250,9 +250,39 @@ class SeatMapCatalog(Mapping[str, SeatMap]):
     def __len__(self) -> int:
         return len(self._maps)
 
-    def name_for_trip(self, trip_id: str, route_id: str) -> str | None:
-        """The name of the map serving the trip: by trip, else by route, else the default."""
-        return self._by_trip.get(trip_id) or self._by_route.get(route_id) or self._default
+    def name_for_trip(
+        self,
+        trip_id: str,
+        route_id: str,
+        *,
+        trip_choice: str | None = None,
+        route_choice: str | None = None,
+    ) -> str | None:
+        """The name of the map serving the trip: by trip, else by route, else the default.
+
+        An operator's choice for the trip (``trip_choice``) comes before the files' listing of
+        the trip, and one for the route (``route_choice``) before the files' listing of the
+        route: the more specific level wins, and at each level the operator's word.
+        """
+        return (
+            trip_choice
+            or self._by_trip.get(trip_id)
+            or route_choice
+            or self._by_route.get(route_id)
+            or self._default
+        )
+
+    def default_name(self) -> str | None:
+        """The default map's name, if a map is the default."""
+        return self._default
+
+    def listed_for_route(self, route_id: str) -> str | None:
+        """The map the files list the route on, if any."""
+        return self._by_route.get(route_id)
+
+    def listed_for_trip(self, trip_id: str) -> str | None:
+        """The map the files list the trip on, if any."""
+        return self._by_trip.get(trip_id)
 
     def for_trip(self, trip_id: str, route_id: str) -> SeatMap | None:
         """The map serving the trip, or None when no map names it, its route or is default."""

@@ -130,7 +130,7 @@ def availability(
 ) -> dict[str, Any]:
     """Free places per class and the seat map with each seat free or taken on the legs."""
     resolved = resolve(session, inventory, trip_instance)
-    seat_map = seat_map_for(inventory, resolved)
+    seat_map = seat_map_for(session, inventory, resolved)
     legs = legs_between(resolved, from_stop, to_stop)
     taken = taken_on(session, resolved.key, now)
     free = {seat.label for seat in free_seats(seat_map, taken, legs)}

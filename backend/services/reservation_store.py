@@ -36,7 +36,7 @@ from backend.models import (
     SeatClaim,
     TripInventory,
 )
-from backend.services import trip_lookup
+from backend.services import seatmap_assignments, trip_lookup
 from backend.services.fare_data import FareTablesCache
 from backend.services.pass_products import PassProduct
 from backend.services.signing_keys import KeyringFile
@@ -82,8 +82,8 @@ class Inventory:
     passes: Mapping[str, PassProduct]
     hold_duration: timedelta
     lock_timeout_ms: int
-    # Trip instances whose inventory rows this process has seen created.
-    opened: set[str] = field(default_factory=set)
+    # Trip instances whose inventory rows this process has seen, with their seat map's name.
+    opened: dict[str, str] = field(default_factory=dict)
     active_version: ActiveVersionHint = field(default_factory=ActiveVersionHint)
 
     @property
@@ -130,14 +130,62 @@ def resolve(
     return trip_lookup.resolve(session, facts, inventory.trips, trip_instance)
 
 
-def seat_map_for(inventory: Inventory, resolved: ResolvedInstance) -> SeatMap:
-    """The seat map of the instance's trip; 409 ``not_reservable`` without one."""
-    seat_map = inventory.seat_maps.for_trip(resolved.trip.trip_id, resolved.trip.route_id)
-    if seat_map is None:
+def seat_map_for(session: Executor, inventory: Inventory, resolved: ResolvedInstance) -> SeatMap:
+    """The instance's seat map: the one it was opened for sale with, else the one its trip is
+    given now (``seatmap_assignments``); 409 ``not_reservable`` without one."""
+    name = opened_map(session, inventory, resolved.key)
+    if name is None:
+        name = seatmap_assignments.assigned_name(
+            session, inventory.seat_maps, resolved.trip.trip_id, resolved.trip.route_id
+        )
+    return _map_named(inventory, resolved, name)
+
+
+def sale_seat_map(
+    session: Executor, inventory: Inventory, resolved: ResolvedInstance, now: datetime
+) -> SeatMap:
+    """The seat map holds on the instance are made on, opening the instance for sale with the
+    map its trip is given now when it is new; 409 ``not_reservable`` without one.
+
+    Two servers opening the same instance at once with different maps (an operator's choice
+    made in between) both end up with the map recorded first.
+    """
+    name = opened_map(session, inventory, resolved.key)
+    if name is None:
+        wanted = seatmap_assignments.assigned_name(
+            session, inventory.seat_maps, resolved.trip.trip_id, resolved.trip.route_id
+        )
+        open_inventory(session, resolved, _map_named(inventory, resolved, wanted), now)
+        name = opened_map(session, inventory, resolved.key)
+    return _map_named(inventory, resolved, name)
+
+
+def opened_map(session: Executor, inventory: Inventory, trip_instance: str) -> str | None:
+    """The name of the map the instance was opened for sale with; None if it was not.
+
+    A recorded map never changes, so each process remembers it (``Inventory.opened``)."""
+    name = inventory.opened.get(trip_instance)
+    if name is None:
+        name = session.scalar(
+            select(TripInventory.seat_map).where(TripInventory.trip_instance == trip_instance)
+        )
+        if name is not None:
+            inventory.opened[trip_instance] = name
+    return name
+
+
+def _map_named(inventory: Inventory, resolved: ResolvedInstance, name: str | None) -> SeatMap:
+    if name is None:
         raise ConflictError(
             "not_reservable", f"trip {resolved.trip.trip_id} has no seat map; it cannot be held"
         )
-    return seat_map
+    if name not in inventory.seat_maps:
+        raise ConflictError(
+            "not_reservable",
+            f"trip instance {resolved.key} is sold on seat map {name!r}, "
+            "which the seat map files no longer define",
+        )
+    return inventory.seat_maps[name]
 
 
 def legs_between(resolved: ResolvedInstance, from_stop: str, to_stop: str) -> LegRange:

@@ -39,8 +39,8 @@ from backend.services.reservation_store import (
     inventory_error,
     legs_between,
     lock_legs,
-    open_inventory,
     resolve,
+    sale_seat_map,
     seat_map_for,
 )
 from backend.services.trip_lookup import ResolvedInstance
@@ -121,10 +121,8 @@ def _hold_once(
     clear_expired: bool,
 ) -> Outcome:
     resolved = resolve(session, inventory, request.trip_instance)
-    seat_map = seat_map_for(inventory, resolved)
     legs = legs_between(resolved, request.from_stop, request.to_stop)
-    if resolved.key not in inventory.opened:
-        open_inventory(session, resolved, seat_map, now)
+    seat_map = sale_seat_map(session, inventory, resolved, now)
     hold = _new_hold(inventory, request, resolved, legs, now)
     _price(hold, price_hold(session, inventory, resolved, legs))
     places_class = _places_class(request, seat_map)
@@ -135,7 +133,7 @@ def _hold_once(
         session.flush()
         _take_places(session, held, legs, seat_class=places_class, now=now)
         session.flush()
-        inventory.opened.add(resolved.key)
+        inventory.opened[resolved.key] = seat_map.name
         return Outcome(201, hold_body(held, (), now))
     if clear_expired:
         expire_seat_claims(session, resolved.key, now)
@@ -158,7 +156,7 @@ def _hold_once(
             for label in seats
         ],
     )
-    inventory.opened.add(resolved.key)
+    inventory.opened[resolved.key] = seat_map.name
     return Outcome(201, hold_body(hold, seats, now))
 
 
@@ -174,8 +172,8 @@ def _hold_in_one_statement(
     hint = inventory.active_version.version
     try:
         resolved = resolve(session, inventory, request.trip_instance, version=hint)
-        seat_map = seat_map_for(inventory, resolved)
         legs = legs_between(resolved, request.from_stop, request.to_stop)
+        seat_map = seat_map_for(session, inventory, resolved)
     except ServiceError:
         if hint is not None and active_version_id(session) != hint:
             return None  # refused by an older timetable: the general path asks the current one
@@ -183,8 +181,8 @@ def _hold_in_one_statement(
     if _places_class(request, seat_map) is not None:
         return None  # places: counted on locked leg rows, in a transaction
     if resolved.key not in inventory.opened:
-        open_inventory(session, resolved, seat_map, now)
-        inventory.opened.add(resolved.key)
+        seat_map = sale_seat_map(session, inventory, resolved, now)
+        inventory.opened[resolved.key] = seat_map.name
     hold = _new_hold(inventory, request, resolved, legs, now)
     _price(hold, price_hold(session, inventory, resolved, legs))
     seats = _choose_seats(session, resolved, seat_map, legs, request=request, hold=hold, now=now)

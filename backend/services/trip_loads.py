@@ -16,6 +16,7 @@ anything was sold on them; frequency-based trips once per run.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -102,18 +103,32 @@ def trips_on(
     summaries: TripSummaryCache,
     seat_maps: SeatMapCatalog,
     day: date,
+    *,
+    assigned: Callable[[str, str], str | None] | None = None,
 ) -> list[TripLoad]:
-    """Every trip instance of ``day`` in the version of ``facts``, by departure."""
+    """Every trip instance of ``day`` in the version of ``facts``, by departure.
+
+    An instance opened for sale shows the map it was opened with; any other, the map its trip
+    is ``assigned`` now (a function of the trip and route ids; by default the files' word)."""
+    assigned = assigned or seat_maps.name_for_trip
     version = summaries.get(session, facts.version)
     running = facts.running(day)
     sold = _booked_claims(session, day)
+    opened = dict(
+        session.execute(
+            select(TripInventory.trip_instance, TripInventory.seat_map).where(
+                TripInventory.service_date == day
+            )
+        ).all()
+    )
     loads: list[TripLoad] = []
     for trip in version.trips.values():
         if trip.service_id not in running:
             continue
-        seat_map = seat_maps.for_trip(trip.trip_id, trip.route_id)
         for instance, shift in _instances(trip, day, facts):
             claims = sold.get(str(instance), [])
+            name = opened.get(str(instance)) or assigned(trip.trip_id, trip.route_id)
+            seat_map = seat_maps.get(name) if name else None
             legs = max(trip.stops - 1, 0)
             loads.append(
                 TripLoad(

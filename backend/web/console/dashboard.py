@@ -11,12 +11,12 @@ from flask import Response, current_app, render_template, request
 from backend import db
 from backend.clock import utc_now
 from backend.models import FeedVersion
-from backend.services import console_stats, device_health, devices, trip_loads
+from backend.services import console_stats, device_health, devices
 from backend.services.console_stats import DayCount, HourTaps, RouteLoad
 from backend.web.console import charts
 from backend.web.console.blueprint import bp
 from backend.web.console.guard import page
-from backend.web.console.network import active_facts, asked_day, seat_maps, trip_summaries, zone_of
+from backend.web.console.network import active_facts, asked_day, loads_on, zone_of
 
 CHARTS_KEY = "faregate.console.charts"
 FIGURES_KEY = "faregate.console.figures"
@@ -50,11 +50,7 @@ def figures_for(day: date, zone: ZoneInfo) -> DayFigures:
 def _count(day: date, zone: ZoneInfo) -> DayFigures:
     session = db.session()
     facts = active_facts()
-    loads = (
-        trip_loads.trips_on(session, facts, trip_summaries(), seat_maps(), day)
-        if facts is not None
-        else []
-    )
+    loads = loads_on(facts, day) if facts is not None else []
     return DayFigures(
         day=day,
         zone=zone,

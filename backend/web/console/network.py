@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app, request
 
 from backend import db
+from backend.services import seatmap_assignments, trip_loads
 from backend.services.feeds import active_version_id
-from backend.services.trip_loads import TripSummaryCache
+from backend.services.trip_loads import TripLoad, TripSummaryCache
 from backend.services.version_facts import VersionFacts, VersionFactsCache
 from inventory.seatmaps import SeatMapCatalog
 
@@ -54,3 +55,18 @@ def trip_summaries() -> TripSummaryCache:
     """The app's cache of feed versions' trips."""
     cache: TripSummaryCache = current_app.extensions[SUMMARIES_KEY]
     return cache
+
+
+def loads_on(facts: VersionFacts, day: date) -> list[TripLoad]:
+    """The trip instances of ``day`` and how full each is, with the maps they are sold on."""
+    session = db.session()
+    catalog = seat_maps()
+    choices = seatmap_assignments.load_choices(session)
+    return trip_loads.trips_on(
+        session,
+        facts,
+        trip_summaries(),
+        catalog,
+        day,
+        assigned=lambda trip_id, route_id: choices.name_for(catalog, trip_id, route_id),
+    )

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from backend import db
 from backend.clock import utc_now
-from backend.services import trip_loads
 from backend.web.console.blueprint import bp
 from backend.web.console.guard import page
-from backend.web.console.network import active_facts, asked_day, seat_maps, trip_summaries, zone_of
+from backend.web.console.network import active_facts, asked_day, loads_on, zone_of
 
 PAGE_SIZE = 50
 
@@ -21,11 +19,7 @@ def trips() -> str:
     facts = active_facts()
     zone = zone_of(facts)
     day, problem = asked_day(zone, utc_now())
-    loads = (
-        trip_loads.trips_on(db.session(), facts, trip_summaries(), seat_maps(), day)
-        if facts is not None
-        else []
-    )
+    loads = loads_on(facts, day) if facts is not None else []
     routes = sorted({(load.route_name, load.route_id) for load in loads})
     route = request.args.get("route", "")
     sold_only = request.args.get("sold") == "1"

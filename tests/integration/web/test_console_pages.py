@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,29 +21,13 @@ from backend.errors import AuthenticationError
 from backend.models import Device, StaffUser
 from backend.services import devices, feeds
 from backend.settings import Settings
-from tests.harness.feeds import SAMPLE_FEED, sample_feed_copy
+from tests.harness.feeds import sample_feed_copy
 from tests.harness.reservations import book_through_api
 from tests.integration.web.console_session import ConsoleSession, csrf_token, make_staff
 
 # A run of CITY1 on the sample feed's 2008 calendar: STAGECOACH, NANAA, NADAV, DADAN, EMSI.
 CITY1 = "CITY1@2008-06-02T06:00:00"
 T0 = datetime(2008, 6, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def planner(client: FlaskClient, database: Database) -> ConsoleSession:
-    make_staff(database, "plan@example.org", "planner")
-    console = ConsoleSession(client)
-    console.sign_in_fully("plan@example.org")
-    return console
-
-
-@pytest.fixture
-def published(database: Database) -> int:
-    result = feeds.import_feed(
-        database, SAMPLE_FEED, filename="sample", now=T0, today=date(2008, 6, 1), publish=True
-    )
-    return result.version.id
 
 
 def zipped(folder: Path) -> bytes:
@@ -191,7 +175,7 @@ def test_the_seat_map_page_shows_which_map_each_route_gets(
     del published
     page = planner.get("/console/seat-maps").get_data(as_text=True)
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
-    assert "10 Airport - Bullfrog AB regional-60 route" in text
+    assert "10 Airport - Bullfrog AB regional-60 map file" in text
     assert "40 City CITY coach-49 default map" in text
     assert "config/seatmaps" in text
 

@@ -33,6 +33,7 @@ PAGES = [
     ("POST", "/console/account/two-factor/off", "support"),
     ("POST", "/console/feeds", "planner"),
     ("POST", "/console/feeds/1/publish", "planner"),
+    ("POST", "/console/seat-maps", "planner"),
     ("POST", "/console/devices", "planner"),
     ("POST", "/console/devices/gate-1/token", "planner"),
     ("GET", "/console/devices/gate-1/revoke", "planner"),
