@@ -13,10 +13,28 @@ a deployment may run it as a service of its own. Jobs:
   firing once a day means a runner that was down at ``reconcile_at`` catches up when it starts.
 - ``purge_idempotency_records`` (every ``PURGE_INTERVAL_S``): forgets Idempotency-Keys older
   than ``write_sessions.IDEMPOTENCY_KEPT`` (a day).
+- ``poll_realtime_trip_updates`` (every ``realtime_poll_seconds``, only when
+  ``realtime_trip_updates_url`` is set): reads that GTFS-Realtime TripUpdates feed and cancels
+  the trip instances it cancels (``backend.services.gtfs_rt_import``); a feed that cannot be
+  fetched or read is logged and read again at the next run.
+- ``send_outbox`` (every ``OUTBOX_INTERVAL_S``): sends the e-mail that is due through the mail
+  server (``backend.services.outbox``); with no ``smtp_host`` it leaves the mail queued.
+- ``deliver_webhooks`` (every ``WEBHOOK_INTERVAL_S``): logs the bookings made and cancelled
+  lately as events, gives each new event a delivery per subscribed endpoint, and POSTs the
+  deliveries that are due (``backend.services.webhooks``). Its first run looks back a day, to
+  cover the time the runner was stopped; later runs look back ten minutes.
+- ``resume_cancellations`` (every ``CANCELLATIONS_INTERVAL_S``): when the published timetable
+  changed, cancels the booked trip instances it no longer runs; then re-accommodates the
+  bookings of cancelled trips still to do (``backend.services.cancellations``), whoever
+  cancelled them and whatever stopped the work before.
+
+A mail server or an endpoint that fails only makes its messages wait for their next attempt;
+a database that cannot be reached is logged and tried again at the next run.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -25,13 +43,17 @@ from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy.exc import SQLAlchemyError
 
 from backend.clock import utc_now
 from backend.db import Database
 from backend.errors import ServiceError
-from backend.services import write_sessions
+from backend.services import cancellations, outbox, webhooks, write_sessions
 from backend.services.fare_data import FareTablesCache
+from backend.services.feeds import active_version_id
+from backend.services.gtfs_rt_import import RealtimeTripUpdates
 from backend.services.hold_lifecycle import sweep_expired
+from backend.services.outbox import SmtpSettings
 from backend.services.pass_products import load_pass_products
 from backend.services.reconciliation import DayReport, Reconciler, reconcile_due
 from backend.services.reservation_store import Inventory
@@ -46,6 +68,11 @@ log = logging.getLogger(__name__)
 SWEEP_INTERVAL_S = 60
 PURGE_INTERVAL_S = 3600
 RECONCILE_CHECK_S = 600
+OUTBOX_INTERVAL_S = 5
+OUTBOX_BATCH = 50
+WEBHOOK_INTERVAL_S = 5
+WEBHOOK_BATCH = 50
+CANCELLATIONS_INTERVAL_S = 30
 
 
 def inventory_for(settings: Settings, database: Database) -> Inventory:
@@ -79,6 +106,27 @@ def purge_idempotency_records(inventory: Inventory) -> int:
     return purged
 
 
+def poll_realtime_trip_updates(feed: RealtimeTripUpdates) -> int:
+    """Cancel the trip instances the realtime feed cancels; how many it named."""
+    try:
+        return feed.poll(utc_now())
+    except ServiceError as error:  # unreachable, too large, not a feed, nothing published
+        log.warning("realtime trip updates not read: [%s] %s", error.code, error.message)
+        return 0
+
+
+def realtime_feed_for(settings: Settings, inventory: Inventory) -> RealtimeTripUpdates | None:
+    """The realtime feed ``settings`` name, or None when none is configured."""
+    if not settings.realtime_trip_updates_url:
+        return None
+    return RealtimeTripUpdates(
+        settings.realtime_trip_updates_url,
+        inventory,
+        every_s=settings.realtime_poll_seconds,
+        policy=cancellations.policy_for(settings),
+    )
+
+
 def reconcile_taps(reconciler: Reconciler) -> list[DayReport]:
     """Reconcile the travel days that are due or have late taps."""
     try:
@@ -88,14 +136,108 @@ def reconcile_taps(reconciler: Reconciler) -> list[DayReport]:
         return []
 
 
+@dataclasses.dataclass
+class Messaging:
+    """What the outbox and webhook jobs work with, and whether the webhook job has caught up
+    with what happened while the runner was stopped."""
+
+    database: Database
+    smtp: SmtpSettings
+    caught_up: bool = False
+
+
+def send_outbox(messaging: Messaging) -> outbox.SendReport:
+    """Send the e-mail that is due."""
+    try:
+        return outbox.send_due(messaging.database, messaging.smtp, utc_now(), limit=OUTBOX_BATCH)
+    except SQLAlchemyError as error:
+        log.warning("outbox not sent: the database failed: %s", _first_line(error))
+        return outbox.SendReport()
+
+
+def deliver_webhooks(messaging: Messaging) -> webhooks.DeliveryReport:
+    """Log recent booking events, fan new events out to their endpoints, deliver what is due."""
+    now = utc_now()
+    lookback = webhooks.RECENT_EVENTS if messaging.caught_up else webhooks.CATCH_UP_EVENTS
+    try:
+        with messaging.database.writer_sessions() as session:
+            logged = webhooks.record_booking_events(session, now, lookback)
+            fanned = webhooks.fan_out(session, now, lookback)
+            session.commit()
+        messaging.caught_up = True
+        if logged or fanned:
+            log.info("webhooks: %d booking event(s) logged, %d delivery(ies) new", logged, fanned)
+        return webhooks.deliver_due(messaging.database, now, limit=WEBHOOK_BATCH)
+    except SQLAlchemyError as error:
+        log.warning("webhooks not delivered: the database failed: %s", _first_line(error))
+        return webhooks.DeliveryReport()
+
+
+def _first_line(error: BaseException) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+@dataclasses.dataclass
+class Disruptions:
+    """What the cancellation job works with, and the timetable it last looked for dropped
+    trips in."""
+
+    inventory: Inventory
+    policy: cancellations.Policy
+    checked_version: int | None = None
+
+
+def resume_cancellations(disruptions: Disruptions) -> int:
+    """Cancel the booked trips a newly published timetable dropped, and re-accommodate the
+    bookings of cancelled trips that are still to do; how many cancellations were worked on."""
+    now = utc_now()
+    inventory = disruptions.inventory
+    since = cancellations.looking_back_from(now)
+    try:
+        with inventory.database.sessions() as session:
+            version = active_version_id(session)
+        if version is not None and version != disruptions.checked_version:
+            dropped = cancellations.dropped_by_active_feed(inventory, since=since, now=now)
+            if dropped:
+                log.warning("the published timetable drops booked trips: %s", ", ".join(dropped))
+            disruptions.checked_version = version
+        with inventory.database.sessions() as session:
+            todo = cancellations.unfinished(session, since)
+        for trip_instance in todo:
+            report = cancellations.process(
+                inventory, trip_instance, now=now, policy=disruptions.policy
+            )
+            log.info(
+                "cancelled %s: %d booking(s) rebooked, %d refunded, %d left",
+                trip_instance, report.rebooked, report.refunded, report.left,
+            )  # fmt: skip
+        return len(todo)
+    except (ServiceError, SQLAlchemyError) as error:
+        log.warning("cancellations not worked on: %s", _first_line(error))
+        return 0
+
+
 def add_jobs(
-    scheduler: BaseScheduler, inventory: Inventory, reconciler: Reconciler | None = None
+    scheduler: BaseScheduler,
+    inventory: Inventory,
+    reconciler: Reconciler | None = None,
+    *,
+    messaging: Messaging | None = None,
+    realtime: RealtimeTripUpdates | None = None,
+    disruptions: Disruptions | None = None,
 ) -> None:
     """Register every periodic job on ``scheduler``."""
     if reconciler is not None:
         _every(scheduler, RECONCILE_CHECK_S, reconcile_taps, reconciler)
+    if messaging is not None:
+        _every(scheduler, OUTBOX_INTERVAL_S, send_outbox, messaging)
+        _every(scheduler, WEBHOOK_INTERVAL_S, deliver_webhooks, messaging)
     _every(scheduler, SWEEP_INTERVAL_S, sweep_expired_holds, inventory)
     _every(scheduler, PURGE_INTERVAL_S, purge_idempotency_records, inventory)
+    if realtime is not None:
+        _every(scheduler, realtime.every_s, poll_realtime_trip_updates, realtime)
+    if disruptions is not None:
+        _every(scheduler, CANCELLATIONS_INTERVAL_S, resume_cancellations, disruptions)
 
 
 def _every(
@@ -121,7 +263,15 @@ def run_jobs(settings: Settings) -> None:
     scheduler = BlockingScheduler(timezone="UTC")
     inventory = inventory_for(settings, database)
     caches = (inventory.facts, inventory.trips, inventory.fares)
-    add_jobs(scheduler, inventory, Reconciler.from_settings(settings, database, caches))
+    messaging = Messaging(database, SmtpSettings.from_settings(settings))
+    add_jobs(
+        scheduler,
+        inventory,
+        Reconciler.from_settings(settings, database, caches),
+        messaging=messaging,
+        realtime=realtime_feed_for(settings, inventory),
+        disruptions=Disruptions(inventory, cancellations.policy_for(settings)),
+    )
     log.info("job runner started: %s", ", ".join(job.id for job in scheduler.get_jobs()))
     try:
         scheduler.start()

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from datetime import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_CONFIG_PATH = Path("config/faregate.toml")
 ENV_PREFIX = "FAREGATE_"
@@ -41,6 +42,9 @@ class Settings:
     feed_upload_max_mb: int = 200
     seatmap_dir: str = "config/seatmaps"
     hold_minutes: int = 10
+    reaccommodation_earliest_minutes: int = 60
+    reaccommodation_latest_minutes: int = 240
+    reaccommodation_time_limit_s: int = 5
     lock_timeout_ms: int = 2000
     signing_keys_file: str = "var/signing-keys.json"
     period_passes_file: str = "config/period-passes.toml"
@@ -49,12 +53,22 @@ class Settings:
     max_journey_minutes: int = 180
     max_fare_minor: int = 0
     reconcile_at: str = "05:00"
+    realtime_trip_updates_url: str = ""
+    realtime_poll_seconds: int = 60
     staff_session_idle_minutes: int = 30
     staff_session_hours: int = 12
     session_secret_file: str = "var/session-secret"  # noqa: S105 - a path, not a secret
     secure_cookies: bool = False
     counter_payments: bool = True
     test_payments: bool = True
+    support_sla_hours: str = "urgent=2,high=8,normal=24,low=72"
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "faregate@localhost"
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password_file: str = ""
+    smtp_timeout_s: int = 10
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with ``changes`` applied and checked."""
@@ -62,6 +76,18 @@ class Settings:
 
 
 SETTINGS_HELP: dict[str, str] = {
+    "reaccommodation_earliest_minutes": (
+        "When a trip is cancelled, its travelers may be moved to a trip arriving up to this "
+        "many minutes earlier than the one they booked."
+    ),
+    "reaccommodation_latest_minutes": (
+        "... or up to this many minutes later; a booking no trip in that window has room for "
+        "is refunded."
+    ),
+    "reaccommodation_time_limit_s": (
+        "Seconds the re-accommodation solver may search for the best placement of a cancelled "
+        "trip's travelers before it settles for the best found."
+    ),
     "database_url": (
         "SQLAlchemy URL of the database. SQLite (sqlite:///path, relative to the working "
         "directory) is the embedded default; production uses PostgreSQL "
@@ -107,6 +133,11 @@ SETTINGS_HELP: dict[str, str] = {
         "Local time of day (HH:MM, in the travel day's timezone) from which the job runner "
         "reconciles the travel day that ended before it."
     ),
+    "realtime_trip_updates_url": (
+        "http(s) URL of a GTFS-Realtime TripUpdates feed the job runner reads: every trip it "
+        "cancels is cancelled here (bookings re-accommodated or refunded). Empty: not read."
+    ),
+    "realtime_poll_seconds": "Seconds between two reads of realtime_trip_updates_url.",
     "staff_session_idle_minutes": (
         "Minutes without a request after which a staff member signed in to the web console "
         "is signed out."
@@ -132,16 +163,33 @@ SETTINGS_HELP: dict[str, str] = {
         "Offer the test payment provider, which takes no money and pays every booking at once "
         "(clearly labelled on the pages). On for development; set it to false in production."
     ),
+    "support_sla_hours": (
+        "Hours within which a support case of each priority is due, as "
+        "urgent=H,high=H,normal=H,low=H (every priority, each a whole number of hours >= 1)."
+    ),
     "lock_timeout_ms": (
         "Longest wait for a row lock while holding or booking seats, in milliseconds; past it "
         "the request fails with 503 busy_try_again instead of queueing."
     ),
+    "smtp_host": (
+        "Mail server the job runner sends the e-mail outbox through; empty: no mail server, "
+        "messages stay queued until one is configured."
+    ),
+    "smtp_port": "Port of the mail server (25, or 587 for submission with smtp_starttls).",
+    "smtp_from": "The From address of the e-mail the server sends, e.g. Faregate <noreply@x>.",
+    "smtp_starttls": "Switch the mail server connection to TLS (STARTTLS) before sending.",
+    "smtp_username": "User name to log in to the mail server with; empty: no login.",
+    "smtp_password_file": (
+        "File holding the mail server password (its first line); needed with smtp_username."
+    ),
+    "smtp_timeout_s": "Seconds to wait for the mail server before trying again later.",
 }
 
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _LOG_FORMATS = ("text", "json")
 _TIME_OF_DAY = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+DEFAULT_SUPPORT_SLA_HOURS = {"urgent": 2, "high": 8, "normal": 24, "low": 72}
 
 
 def load_settings(
@@ -217,10 +265,46 @@ def parse_time_of_day(text: str) -> time | None:
     return None if match is None else time(int(match[1]), int(match[2]))
 
 
+def parse_sla_hours(text: str) -> dict[str, int] | None:
+    """``urgent=2,high=8,normal=24,low=72`` as hours per support case priority; None unless
+    every priority is given once with a whole number of hours from 1."""
+    hours: dict[str, int] = {}
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        name = name.strip()
+        if name not in DEFAULT_SUPPORT_SLA_HOURS or name in hours or not value.strip().isdigit():
+            return None
+        hours[name] = int(value)
+    if set(hours) != set(DEFAULT_SUPPORT_SLA_HOURS) or min(hours.values()) < 1:
+        return None
+    return hours
+
+
+def _check_realtime(settings: Settings) -> None:
+    url = settings.realtime_trip_updates_url
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SettingsError(f"realtime_trip_updates_url {url!r} is not an http(s) URL")
+    if settings.realtime_poll_seconds < 1:
+        raise SettingsError("realtime_poll_seconds must be at least 1")
+
+
 def _check_staff_sessions(settings: Settings) -> None:
     for key in ("staff_session_idle_minutes", "staff_session_hours"):
         if getattr(settings, key) < 1:
             raise SettingsError(f"{key} must be at least 1")
+
+
+def _check_smtp(settings: Settings) -> None:
+    if not 1 <= settings.smtp_port <= 65535:
+        raise SettingsError("smtp_port must be from 1 to 65535")
+    if settings.smtp_timeout_s < 1:
+        raise SettingsError("smtp_timeout_s must be at least 1")
+    if "@" not in settings.smtp_from or any(c in settings.smtp_from for c in "\r\n"):
+        raise SettingsError(f"smtp_from {settings.smtp_from!r} is not an e-mail address")
+    if settings.smtp_username and not settings.smtp_password_file:
+        raise SettingsError("smtp_username needs smtp_password_file")
 
 
 def _checked(settings: Settings) -> Settings:
@@ -244,8 +328,15 @@ def _checked(settings: Settings) -> Settings:
     if settings.max_fare_minor < 0:
         raise SettingsError("max_fare_minor must be 0 or more")
     _check_staff_sessions(settings)
+    _check_realtime(settings)
+    _check_smtp(settings)
     if parse_time_of_day(settings.reconcile_at) is None:
         raise SettingsError(f"reconcile_at {settings.reconcile_at!r} is not a time of day HH:MM")
+    if parse_sla_hours(settings.support_sla_hours) is None:
+        raise SettingsError(
+            f"support_sla_hours {settings.support_sla_hours!r} must give hours for every "
+            "priority, like urgent=2,high=8,normal=24,low=72"
+        )
     if not settings.database_url:
         raise SettingsError("database_url must not be empty")
     return dataclasses.replace(settings, log_level=level)

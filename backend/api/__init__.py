@@ -12,18 +12,22 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from backend.api import (
+    cancellations,
     devices,
     errors,
     fares,
     feeds,
+    gtfs_realtime,
     health,
     media,
     network,
     payments,
     reservations,
     staff,
+    support_cases,
     tickets,
     vehicle_assignments,
+    webhooks,
 )
 from backend.api.guard import SECURITY_SCHEME
 from backend.web import error_pages
@@ -65,6 +69,10 @@ def init_api(app: Flask) -> FaregateApi:
     api.register_blueprint(devices.blp)
     api.register_blueprint(media.blp)
     api.register_blueprint(vehicle_assignments.blp)
+    api.register_blueprint(cancellations.blp)
+    api.register_blueprint(webhooks.blp)
+    api.register_blueprint(support_cases.blp)
+    api.register_blueprint(gtfs_realtime.blp)
     app.register_blueprint(_docs_assets())
     return api
 

@@ -13,6 +13,7 @@ from backend.cli.reconcile import reconcile
 from backend.cli.serve import serve
 from backend.cli.settings import config_group
 from backend.cli.tokens import token_group
+from backend.cli.trips import trips_group
 from backend.cli.users import user_group
 from backend.cli.vehicles import vehicles_group
 
@@ -42,6 +43,7 @@ cli.add_command(config_group)
 cli.add_command(keys_group)
 cli.add_command(reconcile)
 cli.add_command(vehicles_group)
+cli.add_command(trips_group)
 
 
 def main() -> None:

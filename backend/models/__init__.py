@@ -10,6 +10,7 @@ from backend.models.disruptions import (
 )
 from backend.models.feeds import ActiveFeed, FeedNotice, FeedVersion
 from backend.models.gtfs_tables import GTFS_TABLES
+from backend.models.messaging import OutboxMessage, WebhookDelivery, WebhookEndpoint
 from backend.models.payments import Payment
 from backend.models.reconciliation import (
     DailyCharge,
@@ -31,6 +32,7 @@ from backend.models.reservations import (
 )
 from backend.models.staff import ApiToken, StaffUser
 from backend.models.staff_security import LoginFailure, RecoveryCode, StaffSession, StaffTwoFactor
+from backend.models.support import SupportCase, SupportCaseNote, SupportRefund
 from backend.models.tickets import DenyEntry, Ticket
 from backend.models.vehicles import VehicleAssignment
 
@@ -52,6 +54,7 @@ __all__ = [
     "JourneyLeg",
     "LegCapacity",
     "LoginFailure",
+    "OutboxMessage",
     "PassbackFlag",
     "Payment",
     "PlaceClaim",
@@ -65,10 +68,15 @@ __all__ = [
     "StaffSession",
     "StaffTwoFactor",
     "StaffUser",
+    "SupportCase",
+    "SupportCaseNote",
+    "SupportRefund",
     "Tap",
     "Ticket",
     "TripCancellation",
     "TripInventory",
     "VehicleAssignment",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WebhookEvent",
 ]

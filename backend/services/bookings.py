@@ -39,6 +39,7 @@ from backend.services.reservation_store import (
     hold_status,
     locked_hold,
     new_reference,
+    refuse_if_cancelled,
 )
 from backend.services.tickets import (
     booking_ticket_ids,
@@ -112,6 +113,7 @@ def confirm(
             raise ConflictError(
                 "hold_not_active", f"the hold is {hold_status(hold, now)}, not held"
             )
+        refuse_if_cancelled(session, hold.trip_instance)
         if hold.expires_at <= now:
             raise _ExpiredError(hold.id)
         if len(passengers) != hold.party:
@@ -144,7 +146,7 @@ def confirm(
             total_amount=hold.fare_amount * hold.party if hold.fare_amount is not None else None,
             currency=hold.currency if priced else None,
         )
-        booking.id, booking.reference = _insert_booking(session, booking)
+        booking.id, booking.reference = insert_booking(session, booking)
         seat_class = hold.seat_class or ""
         booked = [
             BookingPassenger(
@@ -194,7 +196,7 @@ class _ExpiredError(Exception):
     """The hold being confirmed has run out."""
 
 
-def _insert_booking(session: Session, booking: Booking) -> tuple[int, str]:
+def insert_booking(session: Session, booking: Booking) -> tuple[int, str]:
     """Insert ``booking`` under a fresh random reference; (id, reference)."""
     dialect = session.get_bind().dialect.name
     insert_ = pg_insert if dialect == "postgresql" else sqlite_insert

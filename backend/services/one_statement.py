@@ -50,7 +50,7 @@ _HOLD_COLUMNS = (
 )
 
 # The hold, then its claims in the order of ``seats`` (claim ids keep that order), only while
-# the feed version the hold was resolved in is the active one.
+# the feed version the hold was resolved in is the active one and the trip is not cancelled.
 _INSERT_HOLD = LeanStatement(
     text(
         """
@@ -71,6 +71,7 @@ _INSERT_HOLD = LeanStatement(
                :valid_from, :valid_until
         FROM locked, active_feed
         WHERE active_feed.id = 1 AND active_feed.feed_version_id = :version
+          AND NOT EXISTS (SELECT FROM trip_cancellation WHERE trip_instance = :trip_instance)
         RETURNING id
     )
     INSERT INTO seat_claim (hold_id, trip_instance, seat, board, alight, expires_at)
@@ -82,9 +83,10 @@ _INSERT_HOLD = LeanStatement(
     )
 )
 
-# A live seat hold for exactly as many travelers as are named: confirmed, its claims made
-# permanent, the booking, its passengers (seated in claim order, each at the hold's fare) and
-# one ticket per passenger recorded. No row comes back when there is no such hold.
+# A live seat hold for exactly as many travelers as are named, on a trip not cancelled:
+# confirmed, its claims made permanent, the booking, its passengers (seated in claim order,
+# each at the hold's fare) and one ticket per passenger recorded. No row comes back when there
+# is no such hold.
 _CONFIRM = LeanStatement(
     text(
         """
@@ -99,6 +101,8 @@ _CONFIRM = LeanStatement(
         FROM locked
         WHERE id = :hold_id AND status = 'held' AND expires_at > :now AND party = :party
           AND assignment IS DISTINCT FROM 'places'
+          AND NOT EXISTS (SELECT FROM trip_cancellation
+                          WHERE trip_cancellation.trip_instance = hold.trip_instance)
         RETURNING id, trip_instance, board_stop_id, alight_stop_id, seat_class, party,
                   fare_product_id, fare_amount, currency, rider_category_id,
                   coalesce(valid_from, :now) AS valid_from,

@@ -34,6 +34,7 @@ from backend.models import (
     LegCapacity,
     PlaceClaim,
     SeatClaim,
+    TripCancellation,
     TripInventory,
 )
 from backend.services import seatmap_assignments, trip_lookup
@@ -186,6 +187,18 @@ def _map_named(inventory: Inventory, resolved: ResolvedInstance, name: str | Non
             "which the seat map files no longer define",
         )
     return inventory.seat_maps[name]
+
+
+def refuse_if_cancelled(session: Executor, trip_instance: str) -> None:
+    """409 ``trip_cancelled`` when the trip instance was cancelled (no new holds or bookings:
+    its travelers are re-accommodated, see ``backend.services.cancellations``)."""
+    cancelled = session.scalar(
+        select(TripCancellation.reason).where(TripCancellation.trip_instance == trip_instance)
+    )
+    if cancelled is not None:
+        raise ConflictError(
+            "trip_cancelled", f"trip {trip_instance} is cancelled: {cancelled}".rstrip(": ")
+        )
 
 
 def legs_between(resolved: ResolvedInstance, from_stop: str, to_stop: str) -> LegRange:

@@ -39,6 +39,7 @@ from backend.services.reservation_store import (
     inventory_error,
     legs_between,
     lock_legs,
+    refuse_if_cancelled,
     resolve,
     sale_seat_map,
     seat_map_for,
@@ -122,6 +123,7 @@ def _hold_once(
 ) -> Outcome:
     resolved = resolve(session, inventory, request.trip_instance)
     legs = legs_between(resolved, request.from_stop, request.to_stop)
+    refuse_if_cancelled(session, resolved.key)
     seat_map = sale_seat_map(session, inventory, resolved, now)
     hold = _new_hold(inventory, request, resolved, legs, now)
     _price(hold, price_hold(session, inventory, resolved, legs))

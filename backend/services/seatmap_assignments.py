@@ -144,8 +144,10 @@ def choose(
     now: datetime,
 ) -> None:
     """Give a route or trip of the active timetable the map ``seat_map``, or (None) go back to
-    what the files say, and commit. 400 ``invalid_scope`` or ``unknown_seat_map``; 404 ``unknown_route`` or
-    ``unknown_trip``."""
+    what the files say, and commit.
+
+    400 ``invalid_scope`` or ``unknown_seat_map``; 404 ``unknown_route`` or ``unknown_trip``.
+    """
     if scope not in SCOPES:
         raise ServiceError("invalid_scope", f"scope must be one of {', '.join(SCOPES)}")
     known = version.route_names if scope == "route" else version.trips

@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from backend.errors import ServiceError
-from backend.models import GTFS_TABLES
+from backend.models import GTFS_TABLES, TripCancellation
 from backend.services import claim_reads, timetable
 from backend.services.hold_pricing import price_hold
 from backend.services.reservation_store import Inventory, legs_between, resolve
@@ -131,10 +131,19 @@ def trip_offers(
     now: datetime,
 ) -> Offers:
     """The direct trips of service date ``day`` from ``origin`` to ``destination`` that have
-    not left by ``now``; 422 ``same_stop``, 404 ``stop_not_found``/``no_active_feed``."""
+    not left by ``now`` and are not cancelled; 422 ``same_stop``, 404 ``stop_not_found`` or
+    ``no_active_feed``."""
     version = timetable.require_active_version(session)
     facts = inventory.facts.get(session, version)
     options = timetable.direct_trips(session, facts, origin, destination, day)
+    cancelled = set(
+        session.scalars(
+            select(TripCancellation.trip_instance).where(
+                TripCancellation.service_date.in_({o.instance.service_date for o in options})
+            )
+        )
+    )
+    options = [option for option in options if str(option.instance) not in cancelled]
     ahead = [option for option in options if option.departure > now]
     stops = _leg_stops(session, version, ahead)
     trips = [_offer(session, inventory, option, stops, now) for option in ahead]

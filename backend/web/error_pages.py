@@ -1,5 +1,5 @@
 """HTTP errors of the pages (an unknown address, a wrong method) as pages people can read;
-the JSON API keeps its error envelope."""
+the JSON API and the GTFS-Realtime feeds keep the API's error envelope."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from backend.api.errors import HTTP_CODES
 
-API_PATHS = ("/api/", "/healthz", "/readyz")
+API_PATHS = ("/api/", "/healthz", "/readyz", "/gtfs-rt/")
 CONSOLE_PREFIX = "/console"
 
 _TITLES = {

@@ -13,6 +13,7 @@ from sqlalchemy.engine import URL
 from tests.harness import postgres
 from tests.harness.agent_process import AgentFactory, AgentProcess, AgentSettings, Wrapper
 from tests.harness.device_link import DeviceLink
+from tests.harness.mailbox import Mailbox, smtp_server
 from tests.harness.server_process import FaregateServer
 from tests.harness.todays_feed import agency_today, feed_running_around
 
@@ -26,12 +27,28 @@ def e2e_database(postgres_server: URL) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def mailbox() -> Iterator[Mailbox]:
+    """The mail server the session's server sends to: aiosmtpd on 127.0.0.1."""
+    with smtp_server() as (box, port):
+        box.port = port
+        yield box
+
+
+@pytest.fixture(scope="session")
 def session_server(
-    e2e_database: str, tmp_path_factory: pytest.TempPathFactory
+    e2e_database: str, tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox
 ) -> Iterator[FaregateServer]:
-    """The server, migrated and keyed by its CLI, publishing a feed that runs today."""
+    """The server, migrated and keyed by its CLI, publishing a feed that runs today; it mails
+    through ``mailbox`` and moves the travelers of a cancelled trip only to the next half-hourly
+    run (arriving up to 30 minutes later)."""
     folder = tmp_path_factory.mktemp("e2e")
-    server = FaregateServer(folder / "server", e2e_database)
+    settings = {
+        "smtp_host": "127.0.0.1",
+        "smtp_port": str(mailbox.port),
+        "reaccommodation_earliest_minutes": "0",
+        "reaccommodation_latest_minutes": "30",
+    }
+    server = FaregateServer(folder / "server", e2e_database, settings=settings)
     server.prepare(feed_running_around(folder, agency_today(datetime.now(UTC))))
     server.start()
     yield server

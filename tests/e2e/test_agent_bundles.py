@@ -14,19 +14,13 @@ import pytest
 
 from fares.bundle import RuleBundle, build_bundle, open_bundle
 from fares.keys import KeySet, PublicKey, SigningKey
-from fares.reasons import EXPLANATIONS, DenyReason
-from tests.harness.agent_process import AgentFactory, AgentProcess, GateAnswer, wait_until
+from fares.reasons import DenyReason
+from tests.harness.agent_process import OPEN, AgentFactory, AgentProcess, blocked, wait_until
 from tests.harness.device_link import DeviceLink
 from tests.harness.server_process import FaregateServer
 from tests.harness.todays_feed import next_city_run
 
 pytestmark = pytest.mark.postgres
-OPEN = GateAnswer("open", "ok")
-
-
-def blocked(reason: DenyReason) -> GateAnswer:
-    """The console gate's answer to a tap denied for ``reason``."""
-    return GateAnswer("deny", EXPLANATIONS[reason][:32])
 
 
 def truncated(blob: bytes) -> bytes:

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from fares.reasons import EXPLANATIONS, DenyReason
+
 AGENT = Path(sys.executable).parent / "faregate-agent"
 GATE_LINE = re.compile(r"^\[(OPEN|DENY|OUT_OF_SERVICE)\] (.*?)  \((.*)\)$")
 WAIT_S = 60.0
@@ -43,6 +45,14 @@ class GateAnswer:
 
     verdict: str
     message: str
+
+
+OPEN = GateAnswer("open", "ok")
+
+
+def blocked(reason: DenyReason) -> GateAnswer:
+    """The console gate's answer to a tap denied for ``reason``."""
+    return GateAnswer("deny", EXPLANATIONS[reason][:32])
 
 
 @dataclass(frozen=True)

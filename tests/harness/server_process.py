@@ -62,7 +62,9 @@ class StoredTap:
 class FaregateServer:
     """One server: a working folder, a PostgreSQL database and a loopback port of its own."""
 
-    def __init__(self, folder: Path, database_url: str) -> None:
+    def __init__(
+        self, folder: Path, database_url: str, *, settings: dict[str, str] | None = None
+    ) -> None:
         self.folder = folder
         self.database_url = database_url
         self.port = free_port()
@@ -80,6 +82,8 @@ class FaregateServer:
             "FAREGATE_SEATMAP_DIR": str(seat_maps),
             "FAREGATE_PERIOD_PASSES_FILE": str(ROOT / "config" / "period-passes.toml"),
         }
+        # Further settings, by key (``smtp_host``: the server's job runner sends mail there).
+        self.env |= {f"FAREGATE_{key.upper()}": value for key, value in (settings or {}).items()}
         self.admin_token = ""
         self._process: subprocess.Popen[bytes] | None = None
         self._engine = create_engine(database_url, poolclass=NullPool)

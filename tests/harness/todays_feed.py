@@ -56,3 +56,11 @@ def next_city_run(now: datetime, trip_id: str = "CITY1") -> str:
     seconds = int((start - start.replace(hour=0, minute=0, second=0)).total_seconds())
     hours, rest = divmod(seconds, 3600)
     return f"{trip_id}@{start.date().isoformat()}T{hours:02d}:{rest // 60:02d}:00"
+
+
+def later_city_run(trip_instance: str, minutes: int) -> str:
+    """The trip instance id of the run of the same trip ``minutes`` after ``trip_instance``
+    (a multiple of the half-hourly headway)."""
+    trip_id, _, start = trip_instance.partition("@")
+    later = datetime.fromisoformat(start) + timedelta(minutes=minutes)
+    return f"{trip_id}@{later.date().isoformat()}T{later:%H:%M}:00"

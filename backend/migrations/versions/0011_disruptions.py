@@ -23,7 +23,7 @@ def _when(name: str, *, nullable: bool = False) -> sa.Column[object]:
     return sa.Column(name, UtcDateTime(timezone=True), nullable=nullable)
 
 
-def _staff(table: str, column: str) -> list[object]:
+def _staff(table: str, column: str) -> list[sa.schema.SchemaItem]:
     return [
         sa.Column(column, sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(

@@ -1,11 +1,14 @@
 """The operators' web console under ``/console``: staff sign-in with rate limits and
-two-factor codes, the dashboard, feeds, trips and load factors, seat-map assignments,
-devices and staff accounts.
+two-factor codes, the dashboard, feeds, trips and load factors, trip cancellations and their
+re-accommodation, seat-map assignments, devices, support cases, webhooks and the e-mail
+outbox, and staff accounts.
 
 Every page is rendered on the server from ``templates/console`` and calls the services
-directly. Roles: support staff read every page; planners also upload and publish feeds and
-provision, re-token and revoke devices; admins also manage staff accounts, and must sign in
-with a second factor (``guard`` and ``backend.services.two_factor``).
+directly. Roles: support staff read every page; planners also upload and publish feeds,
+provision, re-token and revoke devices, cancel trips, choose seat maps, and add and
+deactivate webhook endpoints; admins also manage staff accounts, and must sign in with a
+second factor (``guard`` and ``backend.services.two_factor``). Support cases are worked by
+support staff and admins only; planners do not see them (``cases``).
 """
 
 from __future__ import annotations
@@ -18,14 +21,17 @@ from backend.services.trip_loads import TripSummaryCache
 
 # The view modules register their pages on ``bp`` when they are imported.
 from backend.web.console import (  # noqa: F401
+    cases,
     dashboard,
     devices,
+    disruptions,
     feeds,
     seat_maps,
     security,
     sign_in,
     staff,
     trips,
+    webhooks,
 )
 from backend.web.console.blueprint import bp
 from backend.web.console.charts import BriefCache

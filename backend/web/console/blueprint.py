@@ -22,8 +22,12 @@ NAV: tuple[tuple[str, str, Role | None], ...] = (
     ("console.dashboard", "Dashboard", None),
     ("console.feeds", "Feeds", None),
     ("console.trips", "Trips", None),
+    ("console.disruptions", "Disruptions", None),
     ("console.seat_maps", "Seat maps", None),
     ("console.devices", "Devices", None),
+    ("console.cases", "Cases", Role.SUPPORT),
+    ("console.webhooks", "Webhooks", None),
+    ("console.outbox", "Outbox", None),
     ("console.staff", "Staff", Role.ADMIN),
 )
 

@@ -68,9 +68,7 @@ def _page(form: dict[str, str] | None = None, error: ServiceError | None = None)
     session = db.session()
     choices = seatmap_assignments.load_choices(session)
     routes = (
-        seatmap_assignments.by_route(
-            catalog, trip_summaries().get(session, facts.version), choices
-        )
+        seatmap_assignments.by_route(catalog, trip_summaries().get(session, facts.version), choices)
         if facts is not None
         else []
     )

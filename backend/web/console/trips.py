@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from flask import render_template, request
+from sqlalchemy import select
 
+from backend import db
 from backend.clock import utc_now
+from backend.models import TripCancellation
 from backend.web.console.blueprint import bp
 from backend.web.console.guard import page
 from backend.web.console.network import active_facts, asked_day, loads_on, zone_of
@@ -49,4 +52,9 @@ def trips() -> str:
         pages=pages,
         seats_sold=sum(load.seats_sold for load in shown),
         load_factor=sold / offered if offered else None,
+        cancelled=set(
+            db.session().scalars(
+                select(TripCancellation.trip_instance).where(TripCancellation.service_date == day)
+            )
+        ),
     )

@@ -9,7 +9,8 @@ picked. The pages call the services (``trip_offers``, ``reservations``, ``checko
 
 URLs: ``/`` (search), ``/trips`` (results), ``/trips/<trip>/seats`` (seat map; POST holds),
 ``/holds/<id>`` (details and checkout; ``/release`` lets the seats go), ``/bookings`` (find a
-booking), ``/bookings/<reference>`` (tickets; ``/cancel`` asks, then cancels).
+booking), ``/bookings/<reference>`` (tickets; ``/cancel`` asks, then cancels), ``/help``
+(open a support case; ``/help/cases`` finds one, ``/help/cases/<reference>`` shows it).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from flask import Flask
 
 from backend.services.payments import offered_providers
 from backend.settings import Settings
-from backend.web.traveler import booking_pages, holds, search, seats
+from backend.web.traveler import booking_pages, help_pages, holds, search, seats
 from backend.web.traveler.context import (
     PROVIDERS_EXTENSION,
     clock,
@@ -41,7 +42,7 @@ def init_traveler(app: Flask, settings: Settings) -> None:
             "test_payments is on: travelers can book without paying. "
             "Set test_payments = false on a public site."
         )
-    for blueprint in (search.bp, seats.bp, holds.bp, booking_pages.bp):
+    for blueprint in (search.bp, seats.bp, holds.bp, booking_pages.bp, help_pages.bp):
         app.register_blueprint(blueprint)
     app.add_template_filter(clock, "trip_clock")
     app.add_template_filter(long_date, "trip_day")

@@ -164,7 +164,7 @@ def test_trips_show_the_load_factor_of_each_trip_instance(
     # coach-49: 49 seats, 4 legs; 2 seats on 4 legs and 2 on 1: 10 of 196 seat-legs; 4 on leg 0
     # Every run of the frequency-based CITY1 and CITY2 is a trip instance: 52 each that day.
     assert '<div class="label">Trips shown</div><div class="value">104</div>' in page
-    assert cells[2:7] == ["CITY1", "40 City", "coach-49", "49", "4"]
+    assert cells[2:7] == ["CITY1 Cancel…", "40 City", "coach-49", "49", "4"]
     assert cells[7] == "5.1% 5.1%"  # the meter's fallback text and the figure
     assert cells[8] == "8.2%"
 

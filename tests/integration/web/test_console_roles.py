@@ -34,16 +34,33 @@ PAGES = [
     ("POST", "/console/feeds", "planner"),
     ("POST", "/console/feeds/1/publish", "planner"),
     ("POST", "/console/seat-maps", "planner"),
+    ("GET", "/console/disruptions", "support"),
+    ("GET", "/console/disruptions/AB1@2008-06-02", "support"),
+    ("POST", "/console/disruptions", "planner"),
     ("POST", "/console/devices", "planner"),
     ("POST", "/console/devices/gate-1/token", "planner"),
     ("GET", "/console/devices/gate-1/revoke", "planner"),
     ("POST", "/console/devices/gate-1/revoke", "planner"),
+    ("GET", "/console/webhooks", "support"),
+    ("GET", "/console/outbox", "support"),
+    ("POST", "/console/webhooks", "planner"),
+    ("POST", "/console/webhooks/1/deactivate", "planner"),
     ("GET", "/console/staff", "admin"),
     ("POST", "/console/staff", "admin"),
     ("POST", "/console/staff/1/active", "admin"),
     ("POST", "/console/staff/1/two-factor/reset", "admin"),
 ]
 RANK = {"support": 0, "planner": 1, "admin": 2}
+# Support cases: support staff and admins work them; planners are refused.
+CASE_PAGES = [
+    ("GET", "/console/cases"),
+    ("GET", "/console/cases/CS-AAAAAA"),
+    ("POST", "/console/cases/CS-AAAAAA/assign"),
+    ("POST", "/console/cases/CS-AAAAAA/status"),
+    ("POST", "/console/cases/CS-AAAAAA/priority"),
+    ("POST", "/console/cases/CS-AAAAAA/notes"),
+    ("POST", "/console/cases/CS-AAAAAA/check"),
+]
 
 
 def test_every_console_page_wears_the_role_guard(app: Flask) -> None:
@@ -58,6 +75,7 @@ def test_every_console_page_wears_the_role_guard(app: Flask) -> None:
 def test_the_role_table_covers_every_console_page(app: Flask) -> None:
     adapter = app.url_map.bind("localhost")
     listed = {(method, adapter.match(path, method=method)[0]) for method, path, _ in PAGES}
+    listed |= {(method, adapter.match(path, method=method)[0]) for method, path in CASE_PAGES}
     served = {
         (method, rule.endpoint)
         for rule in app.url_map.iter_rules()
@@ -68,7 +86,7 @@ def test_the_role_table_covers_every_console_page(app: Flask) -> None:
 
 
 def test_nobody_signed_in_is_sent_to_the_sign_in_page(client: FlaskClient) -> None:
-    for method, path, _ in PAGES:
+    for method, path, _ in [*PAGES, *((method, path, "support") for method, path in CASE_PAGES)]:
         if method == "GET":
             answer = client.get(path)
             assert answer.status_code == 303, path
@@ -100,6 +118,9 @@ def test_each_role_is_refused_the_pages_above_it(
             assert b"insufficient_role" in answer.data, (method, path)
         else:
             assert answer.status_code != 403, (method, path)
+    for method, path in CASE_PAGES:
+        answer = client.open(path, method=method, data={"csrf_token": token})
+        assert (answer.status_code == 403) == (role == "planner"), (method, path)
     with database.sessions() as session:
         device = session.get(Device, "gate-1")
         assert device is not None
