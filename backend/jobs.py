@@ -48,7 +48,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from backend.clock import utc_now
 from backend.db import Database
 from backend.errors import ServiceError
-from backend.services import cancellations, outbox, webhooks, write_sessions
+from backend.services import cancellation_views, cancellations, outbox, webhooks, write_sessions
 from backend.services.fare_data import FareTablesCache
 from backend.services.feeds import active_version_id
 from backend.services.gtfs_rt_import import RealtimeTripUpdates
@@ -192,7 +192,7 @@ def resume_cancellations(disruptions: Disruptions) -> int:
     bookings of cancelled trips that are still to do; how many cancellations were worked on."""
     now = utc_now()
     inventory = disruptions.inventory
-    since = cancellations.looking_back_from(now)
+    since = cancellation_views.looking_back_from(now)
     try:
         with inventory.database.sessions() as session:
             version = active_version_id(session)
@@ -202,7 +202,7 @@ def resume_cancellations(disruptions: Disruptions) -> int:
                 log.warning("the published timetable drops booked trips: %s", ", ".join(dropped))
             disruptions.checked_version = version
         with inventory.database.sessions() as session:
-            todo = cancellations.unfinished(session, since)
+            todo = cancellation_views.unfinished(session, since)
         for trip_instance in todo:
             report = cancellations.process(
                 inventory, trip_instance, now=now, policy=disruptions.policy

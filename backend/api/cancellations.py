@@ -26,7 +26,7 @@ from backend.auth.roles import Role
 from backend.clock import utc_now
 from backend.errors import NotFoundError
 from backend.models import TripCancellation
-from backend.services import cancellations
+from backend.services import cancellation_views, cancellations
 
 blp = Blueprint(
     "cancellations",
@@ -91,7 +91,7 @@ def _shown(
         )
     }  # fmt: skip
     body["bookings"] = (
-        cancellations.outcomes_of(session, cancellation.trip_instance) if with_outcomes else []
+        cancellation_views.outcomes_of(session, cancellation.trip_instance) if with_outcomes else []
     )
     return body
 
@@ -105,9 +105,9 @@ class Cancellations(MethodView):
     @blp.response(200, CancellationSchema(many=True))
     def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
         """List the cancellations from a service date on (yesterday's by default)."""
-        since: date = args["since"] or cancellations.looking_back_from(utc_now())
+        since: date = args["since"] or cancellation_views.looking_back_from(utc_now())
         session = db.session()
-        found = cancellations.list_cancellations(session, since)
+        found = cancellation_views.list_cancellations(session, since)
         return [_shown(session, cancellation, with_outcomes=False) for cancellation in found]
 
     @require_role(Role.PLANNER)

@@ -10,7 +10,7 @@ import click
 from backend.cli.context import CliContext, pass_context
 from backend.clock import utc_now
 from backend.jobs import inventory_for
-from backend.services import cancellations
+from backend.services import cancellation_views, cancellations
 
 
 @click.group("trips")
@@ -57,11 +57,13 @@ def cancel(ctx: CliContext, trip_instance: str, reason: str) -> None:
 def list_cancellations(ctx: CliContext, since: str | None) -> None:
     """List cancelled trip instances: instance, source, status, rebooked, refunded, reason."""
     try:
-        first = date.fromisoformat(since) if since else cancellations.looking_back_from(utc_now())
+        first = (
+            date.fromisoformat(since) if since else cancellation_views.looking_back_from(utc_now())
+        )
     except ValueError as error:
         raise click.BadParameter(f"{since!r} is not a date (YYYY-MM-DD)") from error
     with ctx.session() as session:
-        for row in cancellations.list_cancellations(session, first):
+        for row in cancellation_views.list_cancellations(session, first):
             click.echo(
                 f"{row.trip_instance}\t{row.source}\t{row.status}\t{row.rebooked}\t"
                 f"{row.refunded}\t{row.reason}"

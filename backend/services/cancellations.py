@@ -14,7 +14,8 @@ class, earliest arrival), and ``rebooking`` carries out each booking's outcome i
 of its own, telling the traveler. A seat sold meanwhile on an alternative makes the bookings
 left be solved again (``ATTEMPTS`` rounds). The cancellation is ``done`` once no confirmed
 booking of the instance is left without an outcome; the job runner resumes any that is not
-(a crash, a booking confirmed in the instant of the cancellation).
+(a crash, a booking confirmed in the instant of the cancellation), found by
+``cancellation_views``.
 """
 
 from __future__ import annotations
@@ -22,14 +23,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from backend.db import Database
 from backend.errors import ConflictError, NotFoundError, ServiceError
 from backend.models import Booking, Reaccommodation, TripCancellation, TripInventory
 from backend.services import displaced, rebooking, webhook_events
@@ -267,34 +267,6 @@ def _finish(inventory: Inventory, trip_instance: str, now: datetime) -> int:
         return left
 
 
-def unfinished_instances(database: Database, since: date) -> list[str]:
-    """``unfinished``, in a session of its own."""
-    with database.sessions() as session:
-        return unfinished(session, since)
-
-
-def unfinished(session: Session, since: date) -> list[str]:
-    """Cancelled instances from ``since`` on with confirmed bookings still to re-accommodate
-    (or not yet marked done)."""
-    pending = set(
-        session.scalars(
-            select(TripCancellation.trip_instance).where(TripCancellation.status == "pending")
-        )
-    )
-    stragglers = session.scalars(
-        select(Booking.trip_instance)
-        .join(TripCancellation, TripCancellation.trip_instance == Booking.trip_instance)
-        .outerjoin(Reaccommodation, Reaccommodation.booking_id == Booking.id)
-        .where(
-            TripCancellation.service_date >= since,
-            Booking.status == "confirmed",
-            Reaccommodation.id.is_(None),
-        )
-        .distinct()
-    )
-    return sorted(pending | set(stragglers))
-
-
 def dropped_by_active_feed(inventory: Inventory, *, since: date, now: datetime) -> list[str]:
     """Record as cancelled (source ``feed``) every instance from ``since`` on with confirmed
     bookings that the active timetable no longer runs; the instances newly recorded."""
@@ -337,42 +309,6 @@ def _as_resolved(
         return resolve(session, inventory, opened.trip_instance, version=opened.feed_version_id)
     except ServiceError:
         return None
-
-
-def list_cancellations(session: Session, since: date) -> Sequence[TripCancellation]:
-    """Cancelled instances from ``since`` on, by service day."""
-    return session.scalars(
-        select(TripCancellation)
-        .where(TripCancellation.service_date >= since)
-        .order_by(TripCancellation.service_date, TripCancellation.trip_instance)
-    ).all()
-
-
-def outcomes_of(session: Session, trip_instance: str) -> list[dict[str, object]]:
-    """What became of each booking of a cancelled instance, in booking order."""
-    old = Booking.__table__.alias("old")
-    new = Booking.__table__.alias("new")
-    rows = session.execute(
-        select(
-            old.c.reference,
-            Reaccommodation.outcome,
-            new.c.reference.label("new_reference"),
-            new.c.trip_instance,
-            Reaccommodation.delay_minutes,
-            Reaccommodation.refund_amount,
-        )
-        .join(old, old.c.id == Reaccommodation.booking_id)
-        .outerjoin(new, new.c.id == Reaccommodation.new_booking_id)
-        .where(Reaccommodation.cancelled_instance == trip_instance)
-        .order_by(old.c.id)
-    )
-    return [dict(row._mapping) for row in rows]
-
-
-def looking_back_from(now: datetime) -> date:
-    """The first service day whose cancellations may still have travelers to look after
-    (yesterday's, for trips running past midnight)."""
-    return (now - timedelta(days=1)).date()
 
 
 def policy_for(settings: Settings) -> Policy:

@@ -11,7 +11,7 @@ from backend.auth.roles import Role
 from backend.clock import utc_now
 from backend.errors import NotFoundError, ServiceError
 from backend.models import TripCancellation
-from backend.services import cancellations
+from backend.services import cancellation_views, cancellations
 from backend.web.console.blueprint import bp
 from backend.web.console.guard import current_staff, page, redirect_to
 
@@ -64,16 +64,16 @@ def disruption_page(trip_instance: str) -> str:
         "console/disruption.html",
         title=f"Cancelled {trip_instance}",
         cancellation=cancellation,
-        outcomes=cancellations.outcomes_of(session, trip_instance),
+        outcomes=cancellation_views.outcomes_of(session, trip_instance),
     )
 
 
 def _list_page(form: dict[str, str] | None = None, error: ServiceError | None = None) -> str:
-    since = cancellations.looking_back_from(utc_now())
+    since = cancellation_views.looking_back_from(utc_now())
     return render_template(
         "console/disruptions.html",
         title="Disruptions",
-        cancelled=cancellations.list_cancellations(db.session(), since),
+        cancelled=cancellation_views.list_cancellations(db.session(), since),
         since=since,
         form=form or {"trip_instance": request.args.get("trip_instance", "")},
         error=error,

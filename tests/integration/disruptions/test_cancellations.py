@@ -25,7 +25,14 @@ from backend.models import (
 )
 from backend.models.messaging import OutboxMessage
 from backend.models.support import SupportCase
-from backend.services import bookings, cancellations, checkout, feeds, reservations
+from backend.services import (
+    bookings,
+    cancellation_views,
+    cancellations,
+    checkout,
+    feeds,
+    reservations,
+)
 from backend.services.bookings import Passenger
 from backend.services.cancellations import Policy
 from backend.services.checkout import Checkout
@@ -219,7 +226,7 @@ def test_a_timetable_that_drops_a_booked_run_cancels_it_and_refunds_without_an_a
 
     newly = cancellations.dropped_by_active_feed(inventory, since=first, now=now)
     assert newly == [dropped]
-    assert cancellations.unfinished_instances(database, first) == [dropped]
+    assert cancellation_views.unfinished_instances(database, first) == [dropped]
     report = cancellations.process(inventory, dropped, now=now, policy=NEXT_RUN_ONLY)
     assert (report.rebooked, report.refunded, report.left) == (0, 1, 0)
     assert booking(database, reference).status == "cancelled"
@@ -229,4 +236,4 @@ def test_a_timetable_that_drops_a_booked_run_cancels_it_and_refunds_without_an_a
         assert (state.source, state.status) == ("feed", "done")
         assert state.reason.startswith("not in the timetable published as version")
     assert cancellations.dropped_by_active_feed(inventory, since=first, now=now) == []
-    assert cancellations.unfinished_instances(database, first) == []
+    assert cancellation_views.unfinished_instances(database, first) == []
