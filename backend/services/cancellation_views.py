@@ -75,3 +75,47 @@ def looking_back_from(now: datetime) -> date:
     """The first service day whose cancellations may still have travelers to look after
     (yesterday's, for trips running past midnight)."""
     return (now - timedelta(days=1)).date()
+
+
+# A re-accommodation's cancelled trip instance.
+_CANCELLED_TRIP = TripCancellation.trip_instance == Reaccommodation.cancelled_instance
+
+
+def disruption_of(session: Session, booking_id: int) -> dict[str, object] | None:
+    """What a trip cancellation did to a booking (moved away from it, or moved to it): the
+    reason, the outcome, the other booking's reference and any refund; None if nothing."""
+    other = Booking.__table__.alias("other")
+    moved_away = session.execute(
+        select(
+            Reaccommodation.outcome,
+            TripCancellation.reason,
+            TripCancellation.trip_instance,
+            other.c.reference,
+            Reaccommodation.refund_amount,
+        )
+        .select_from(Reaccommodation)
+        .join(TripCancellation, _CANCELLED_TRIP)
+        .outerjoin(other, other.c.id == Reaccommodation.new_booking_id)
+        .where(Reaccommodation.booking_id == booking_id)
+    ).first()
+    if moved_away is not None:
+        outcome, reason, cancelled, new_reference, refund = moved_away
+        return {
+            "outcome": outcome,
+            "reason": reason,
+            "cancelled": cancelled,
+            "new_reference": new_reference,
+            "refund_amount": refund,
+        }
+    moved_here = session.execute(
+        select(TripCancellation.reason, TripCancellation.trip_instance, other.c.reference)
+        .select_from(Reaccommodation)
+        .join(TripCancellation, _CANCELLED_TRIP)
+        .join(other, other.c.id == Reaccommodation.booking_id)
+        .where(Reaccommodation.new_booking_id == booking_id)
+    ).first()
+    if moved_here is None:
+        return None
+    reason, cancelled, old_reference = moved_here
+    return {"outcome": "replacement", "reason": reason, "cancelled": cancelled,
+            "old_reference": old_reference}  # fmt: skip

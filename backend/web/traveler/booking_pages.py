@@ -19,7 +19,7 @@ from backend import db
 from backend.clock import utc_now
 from backend.errors import NotFoundError, ServiceError
 from backend.models import Booking, Payment
-from backend.services import bookings, checkout, tickets, trip_summaries
+from backend.services import bookings, cancellation_views, checkout, tickets, trip_summaries
 from backend.services.payments import Step, amount_text, next_step, provider_named
 from backend.services.trip_summaries import LegSummary
 from backend.web.traveler.context import (
@@ -135,8 +135,12 @@ def _booking_view(booking: Booking) -> dict[str, Any]:
                 "valid": validity(row.valid_from, row.valid_until, zone),
             }
         travelers.append({**passenger, "ticket": ticket})
+    disruption = cancellation_views.disruption_of(session, booking.id)
+    if disruption is not None and disruption.get("new_reference"):
+        unlock_booking(str(disruption["new_reference"]))  # the same traveler's new booking
     return {
         "booking": body,
+        "disruption": disruption,
         "summary": summary,
         "travelers": travelers,
         "payment": _payment_view(payment),

@@ -4,12 +4,15 @@ case and through the webhook log."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.test import TestResponse
 
 from backend.db import Database
 from backend.errors import ConflictError
@@ -40,7 +43,13 @@ from backend.services.reservation_store import Inventory
 from backend.services.reservations import HoldRequest
 from tests.harness.feeds import sample_feed_copy
 from tests.harness.todays_feed import agency_today
-from tests.integration.traveler.world import OFFERED
+from tests.integration.traveler.world import OFFERED, post_form, text_of
+
+
+def words(response: TestResponse) -> str:
+    """A page's words, without its tags."""
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text_of(response)))
+
 
 FIRST, LAST = "STAGECOACH", "EMSI"
 # Only the next run, half an hour later, is in the window: one alternative.
@@ -237,3 +246,25 @@ def test_a_timetable_that_drops_a_booked_run_cancels_it_and_refunds_without_an_a
         assert state.reason.startswith("not in the timetable published as version")
     assert cancellations.dropped_by_active_feed(inventory, since=first, now=now) == []
     assert cancellation_views.unfinished_instances(database, first) == []
+
+
+def test_the_traveler_pages_show_where_a_cancelled_booking_went(
+    cancelled: Cancelled, client: FlaskClient
+) -> None:
+    moved = next(o for o in cancelled.report.outcomes if o.outcome == "rebooked")
+    found = post_form(
+        client, "/bookings", {"reference": cancelled.trio, "email": "ada@example.org"}
+    )
+    assert found.status_code == 303
+    old_page = words(client.get(found.headers["Location"]))
+    assert "This trip was cancelled (Driver shortage)." in old_page
+    assert f"your new booking is {moved.new_reference} , with new tickets" in old_page
+    new_page = words(client.get(f"/bookings/{moved.new_reference}"))  # opened from the link
+    assert f"This booking replaces booking {cancelled.trio}" in new_page
+    assert "Confirmed" in new_page
+    refunded = post_form(
+        client, "/bookings", {"reference": cancelled.pair, "email": "ada@example.org"}
+    )
+    assert "no other trip in time had room for you" in words(
+        client.get(refunded.headers["Location"])
+    )
