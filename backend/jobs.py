@@ -48,7 +48,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from backend.clock import utc_now
 from backend.db import Database
 from backend.errors import ServiceError
-from backend.services import cancellation_views, cancellations, outbox, webhooks, write_sessions
+from backend.services import (
+    cancellation_views,
+    cancellations,
+    outbox,
+    webhook_booking_events,
+    webhooks,
+    write_sessions,
+)
 from backend.services.fare_data import FareTablesCache
 from backend.services.feeds import active_version_id
 from backend.services.gtfs_rt_import import RealtimeTripUpdates
@@ -161,7 +168,7 @@ def deliver_webhooks(messaging: Messaging) -> webhooks.DeliveryReport:
     lookback = webhooks.RECENT_EVENTS if messaging.caught_up else webhooks.CATCH_UP_EVENTS
     try:
         with messaging.database.writer_sessions() as session:
-            logged = webhooks.record_booking_events(session, now, lookback)
+            logged = webhook_booking_events.record_booking_events(session, now, lookback)
             fanned = webhooks.fan_out(session, now, lookback)
             session.commit()
         messaging.caught_up = True

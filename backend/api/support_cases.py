@@ -47,7 +47,8 @@ from backend.auth.roles import Role
 from backend.clock import utc_now
 from backend.services import support_queue as queue
 from backend.services import support_requests
-from backend.services.support_cases import SlaPolicy, find_case
+from backend.services.support_cases import find_case
+from backend.services.support_policy import SlaPolicy
 
 blp = Blueprint("support_cases", __name__, url_prefix="/api/v1", description="Support cases")
 

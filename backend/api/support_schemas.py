@@ -10,7 +10,7 @@ from __future__ import annotations
 import marshmallow as ma
 
 from backend.models.support import CASE_KINDS, CASE_PRIORITIES, CASE_STATUSES
-from backend.services.support_cases import MAX_NOTE, MAX_SUBJECT
+from backend.services.support_policy import MAX_NOTE, MAX_SUBJECT
 
 KINDS = {"enum": list(CASE_KINDS)}
 STATUSES = {"enum": list(CASE_STATUSES)}

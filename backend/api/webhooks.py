@@ -7,8 +7,8 @@ subscribes a URL; the answer carries the endpoint's signing ``secret``, shown th
 ``GET /api/v1/webhooks/{id}/deliveries`` shows its latest deliveries: status, attempts, the
 last HTTP status or error and the next attempt. Every staff role reads; planners and admins
 subscribe and deactivate. The body and signature of a delivery are described in
-``backend.services.webhooks``. Refusals: ``invalid_webhook_url``, ``unknown_event_type`` (422),
-``webhook_not_found`` (404).
+``backend.services.webhook_signatures``. Refusals: ``invalid_webhook_url``,
+``unknown_event_type`` (422), ``webhook_not_found`` (404).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from backend import db
 from backend.api.guard import current_principal, require_role
 from backend.auth.roles import Role
 from backend.clock import utc_now
-from backend.services import webhooks
+from backend.services import webhook_endpoints
 from backend.services.webhook_events import EVENT_TYPES
 
 blp = Blueprint(
@@ -95,14 +95,17 @@ class Webhooks(MethodView):
     @blp.response(200, WebhookSchema(many=True))
     def get(self) -> list[dict[str, Any]]:
         """List the endpoints, active ones first."""
-        return [webhooks.endpoint_json(e) for e in webhooks.list_endpoints(db.session())]
+        return [
+            webhook_endpoints.endpoint_json(e)
+            for e in webhook_endpoints.list_endpoints(db.session())
+        ]
 
     @require_role(Role.PLANNER)
     @blp.arguments(WebhookCreateSchema())
     @blp.response(201, CreatedWebhookSchema)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
         """Subscribe a URL to event types; the answer carries its signing secret, shown once."""
-        endpoint, secret = webhooks.create_endpoint(
+        endpoint, secret = webhook_endpoints.create_endpoint(
             db.session(),
             url=body["url"],
             event_types=body["event_types"],
@@ -110,7 +113,7 @@ class Webhooks(MethodView):
             created_by=current_principal().user_id,
             now=utc_now(),
         )
-        return {**webhooks.endpoint_json(endpoint), "secret": secret}
+        return {**webhook_endpoints.endpoint_json(endpoint), "secret": secret}
 
 
 @blp.route("/<int:endpoint_id>")
@@ -122,7 +125,7 @@ class Webhook(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     def delete(self, endpoint_id: int) -> Response:
         """Deactivate the endpoint: it receives nothing more; its delivery log is kept."""
-        webhooks.deactivate_endpoint(db.session(), endpoint_id, utc_now())
+        webhook_endpoints.deactivate_endpoint(db.session(), endpoint_id, utc_now())
         return Response(status=204)
 
 
@@ -137,6 +140,8 @@ class WebhookDeliveries(MethodView):
     def get(self, args: dict[str, Any], endpoint_id: int) -> list[dict[str, Any]]:
         """The endpoint's latest deliveries, newest first."""
         session = db.session()
-        webhooks.find_endpoint(session, endpoint_id)
-        found = webhooks.recent_deliveries(session, endpoint_id=endpoint_id, limit=args["limit"])
-        return [webhooks.delivery_json(view) for view in found]
+        webhook_endpoints.find_endpoint(session, endpoint_id)
+        found = webhook_endpoints.recent_deliveries(
+            session, endpoint_id=endpoint_id, limit=args["limit"]
+        )
+        return [webhook_endpoints.delivery_json(view) for view in found]

@@ -6,8 +6,8 @@ may be linked to a booking, or to an account medium by its card ``media_fingerpr
 its UID), optionally to one tap and one travel day.
 
 ``due_at`` is the service-level target set from the priority when the case is opened or its
-priority changes (``backend.services.support_cases.SLA``); ``resolved_at`` is set when the case
-is resolved or closed and cleared when it is reopened.
+priority changes (``backend.services.support_policy.SlaPolicy``); ``resolved_at`` is set when
+the case is resolved or closed and cleared when it is reopened.
 
 ``dedupe_key``, when set, makes a case unique: the system opens at most one disruption case
 per booking (``disruption:booking:<id>``).

@@ -27,6 +27,7 @@ from backend.errors import NotFoundError, ServiceError
 from backend.models import Booking, StaffUser, SupportCase, Tap
 from backend.models.support import CASE_KINDS, CASE_PRIORITIES, CASE_STATUSES
 from backend.services import support_cases as cases
+from backend.services import support_policy as policy
 from backend.services import support_rules
 from backend.services.reconciliation_views import card_fingerprint
 from backend.services.support_requests import check_email, refunds_of
@@ -135,7 +136,7 @@ def case_summary(case: SupportCase, names: dict[int, str], now: datetime) -> dic
         "updated_at": case.updated_at,
         "due_at": case.due_at,
         "resolved_at": case.resolved_at,
-        "overdue": cases.is_overdue(case, now),
+        "overdue": policy.is_overdue(case, now),
     }
 
 
@@ -167,7 +168,7 @@ def staff_view(session: Session, case: SupportCase, now: datetime) -> dict[str, 
 
 
 def open_for_staff(
-    session: Session, request: StaffCase, *, author_id: int, sla: cases.SlaPolicy, now: datetime
+    session: Session, request: StaffCase, *, author_id: int, sla: policy.SlaPolicy, now: datetime
 ) -> SupportCase:
     """Open a case on a traveler's behalf and commit."""
     email = check_email(request.contact_email) if request.contact_email else None
@@ -222,7 +223,7 @@ def set_status(session: Session, reference: str, status: str, now: datetime) -> 
 
 
 def set_priority(
-    session: Session, reference: str, priority: str, *, sla: cases.SlaPolicy, now: datetime
+    session: Session, reference: str, priority: str, *, sla: policy.SlaPolicy, now: datetime
 ) -> SupportCase:
     """Give the case ``priority`` (and its SLA due time) and commit."""
     found = cases.find_case(session, reference)
@@ -261,19 +262,19 @@ def _conditions(wanted: CaseFilter, now: datetime) -> list[ColumnElement[bool]]:
     if wanted.status == "unresolved":
         conditions.append(SupportCase.status.in_(UNRESOLVED))
     elif wanted.status:
-        cases.check_choice(wanted.status, CASE_STATUSES, "invalid_status", "status")
+        policy.check_choice(wanted.status, CASE_STATUSES, "invalid_status", "status")
         conditions.append(SupportCase.status == wanted.status)
     if wanted.kind:
-        cases.check_choice(wanted.kind, CASE_KINDS, "invalid_case_kind", "kind")
+        policy.check_choice(wanted.kind, CASE_KINDS, "invalid_case_kind", "kind")
         conditions.append(SupportCase.kind == wanted.kind)
     if wanted.priority:
-        cases.check_choice(wanted.priority, CASE_PRIORITIES, "invalid_priority", "priority")
+        policy.check_choice(wanted.priority, CASE_PRIORITIES, "invalid_priority", "priority")
         conditions.append(SupportCase.priority == wanted.priority)
     if wanted.unassigned:
         conditions.append(SupportCase.assignee_id.is_(None))
     elif wanted.assignee is not None:
         conditions.append(SupportCase.assignee_id == wanted.assignee)
     if wanted.overdue:
-        conditions.append(SupportCase.status.in_(cases.ACTIVE_STATUSES))
+        conditions.append(SupportCase.status.in_(policy.ACTIVE_STATUSES))
         conditions.append(SupportCase.due_at <= now)
     return conditions

@@ -33,6 +33,7 @@ from backend.errors import NotFoundError, ServiceError
 from backend.models import Booking, SupportCase, SupportRefund
 from backend.models.support import CASE_KINDS
 from backend.services import support_cases as cases
+from backend.services import support_policy as policy
 from backend.services import support_rules
 from backend.services.payments import amount_text
 from backend.services.reconciliation_views import card_fingerprint
@@ -64,11 +65,11 @@ def check_email(email: str) -> str:
 
 
 def open_for_traveler(
-    session: Session, request: TravelerCase, *, sla: cases.SlaPolicy, now: datetime
+    session: Session, request: TravelerCase, *, sla: policy.SlaPolicy, now: datetime
 ) -> SupportCase:
     """Open a traveler's case (see the module docstring) and commit."""
     email = check_email(request.email)
-    cases.check_choice(request.kind, CASE_KINDS, "invalid_case_kind", "kind")
+    policy.check_choice(request.kind, CASE_KINDS, "invalid_case_kind", "kind")
     has_card = request.card_technology is not None or request.card_uid is not None
     if request.booking_reference and has_card:
         raise ServiceError("too_many_links", "link the case to a booking or a card, not both")
@@ -129,10 +130,10 @@ def traveler_view(session: Session, case: SupportCase, now: datetime) -> dict[st
     return {
         "reference": case.reference,
         "kind": case.kind,
-        "kind_label": cases.KIND_LABELS[case.kind],
+        "kind_label": policy.KIND_LABELS[case.kind],
         "subject": case.subject,
         "status": case.status,
-        "status_label": cases.STATUS_LABELS[case.status],
+        "status_label": policy.STATUS_LABELS[case.status],
         "created_at": case.created_at,
         "updated_at": case.updated_at,
         "due_at": case.due_at,
@@ -144,7 +145,7 @@ def traveler_view(session: Session, case: SupportCase, now: datetime) -> dict[st
             {"author": note.author_kind, "body": note.body, "created_at": note.created_at}
             for note in cases.notes_of(session, case, internal=False)
         ],
-        "overdue": cases.is_overdue(case, now),
+        "overdue": policy.is_overdue(case, now),
     }
 
 

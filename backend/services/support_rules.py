@@ -61,6 +61,7 @@ from backend.models import (
     Tap,
 )
 from backend.services import support_cases as cases
+from backend.services import support_policy as policy
 from backend.services.payments import amount_text
 
 CAP_HORIZON = timedelta(days=6)  # a weekly cap counts at most a week of travel days
@@ -208,7 +209,7 @@ def open_disruption_case(
     booking_id: int,
     summary: str,
     now: datetime,
-    sla: cases.SlaPolicy = cases.DEFAULT_SLA,
+    sla: policy.SlaPolicy = policy.DEFAULT_SLA,
 ) -> SupportCase:
     """The disruption case of a booking whose trip was cancelled, opened once per booking.
 

@@ -1,10 +1,5 @@
-"""Webhook delivery: endpoints subscribe to event types; each event of the log
-(``backend.services.webhook_events``) is POSTed, signed, to every endpoint subscribed to it.
-
-**Endpoints.** ``create_endpoint`` stores a URL (http or https), the event types it wants and a
-secret made with ``secrets`` (``whsec_`` + 43 URL-safe characters), shown once to whoever
-created it. ``deactivate_endpoint`` stops an endpoint for good: it gets nothing more, its
-pending deliveries end as failed, and its delivery log stays readable.
+"""Webhook delivery: each event of the log (``backend.services.webhook_events``) is POSTed,
+signed, to every active endpoint subscribed to its type (``backend.services.webhook_endpoints``).
 
 **Fan-out.** ``fan_out`` gives each event one ``webhook_delivery`` row per active endpoint
 subscribed to its type. It looks back over the events logged in a recent window
@@ -22,62 +17,34 @@ timeout, and records each answer. Redirects are not followed. Any 2xx answer is 
 anything else (another status, a refused or timed-out connection) is tried again after
 ``backoff.retry_delay`` (30 s doubling up to an hour, with jitter) and given up as ``failed``
 after ``MAX_ATTEMPTS`` attempts. Deliveries are at least once and in no set order: receivers
-should skip an ``id`` they have seen.
+should skip an ``id`` they have seen. What is sent, and how it is signed, is described in
+``backend.services.webhook_signatures``; each attempt is signed with its own timestamp.
 
-**What is sent** (format 1)::
-
-    POST <url>
-    Content-Type: application/json
-    Faregate-Event-Id: 42
-    Faregate-Event-Type: booking.created
-    Faregate-Timestamp: 1795000000
-    Faregate-Signature: t=1795000000,v1=<hex>
-
-    {"created_at":"2026-11-28T14:03:00+00:00","data":{...},"id":42,"type":"booking.created"}
-
-``v1`` is the hex HMAC-SHA256, keyed with the endpoint's secret (its UTF-8 bytes, prefix
-included), of ``<timestamp>.<body>``: the ``t`` value, a dot and the raw body bytes. A receiver
-recomputes it over the body as received (``verify_signature`` does it) and refuses timestamps
-too far from its clock, which stops replays of an old request. The timestamp is that of the
-attempt, so a retried delivery carries a fresh one.
-
-**Booking events.** ``record_booking_events`` logs ``booking.created`` and
-``booking.cancelled`` by scanning the ``booking`` table for bookings made or cancelled within
-a look-back window, so that the booking path writes nothing more. Each is logged once
-(``dedupe_key`` ``booking.created:<reference>``). Their data hold the reference, trip
-instance, status, passenger count, amount, currency and times, never a name or an e-mail
-address.
+``booking.created`` and ``booking.cancelled`` events are logged by
+``backend.services.webhook_booking_events`` and delivered like every other event.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import hmac
 import http.client
-import json
 import logging
-import secrets
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
-from sqlalchemy import Integer, String, exists, func, literal, select, update
+from sqlalchemy import Integer, String, exists, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from backend.db import Database
-from backend.errors import NotFoundError, ServiceError
-from backend.models import Booking, BookingPassenger, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from backend.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from backend.models.base import UtcDateTime
-from backend.services import webhook_events
 from backend.services.backoff import Uniform, retry_delay
-from backend.services.webhook_events import EVENT_TYPES
+from backend.services.webhook_signatures import event_body, signature_header
 
 log = logging.getLogger(__name__)
 
@@ -89,12 +56,8 @@ TIMEOUT_S = 5.0
 PARALLEL = 8
 RECENT_EVENTS = timedelta(minutes=10)
 CATCH_UP_EVENTS = timedelta(days=1)
-SIGNATURE_TOLERANCE_S = 300
-SECRET_PREFIX = "whsec_"  # noqa: S105 - the secrets' prefix, not a secret
-MAX_URL = 2000
 MAX_ERROR = 500
 USER_AGENT = "Faregate-Webhooks/1"
-STATUSES = ("pending", "delivered", "failed")
 
 
 @dataclasses.dataclass
@@ -104,15 +67,6 @@ class DeliveryReport:
     delivered: int = 0
     retried: int = 0
     failed: int = 0
-
-
-@dataclasses.dataclass(frozen=True)
-class DeliveryView:
-    """A delivery with its event's type and its endpoint's URL, for the delivery log."""
-
-    delivery: WebhookDelivery
-    event_type: str
-    url: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,206 +88,6 @@ class _Answer:
     @property
     def delivered(self) -> bool:
         return self.error is None
-
-
-# --- endpoints ------------------------------------------------------------------------------
-
-
-def create_endpoint(
-    session: Session,
-    *,
-    url: str,
-    event_types: Sequence[str],
-    description: str,
-    created_by: int | None,
-    now: datetime,
-) -> tuple[WebhookEndpoint, str]:
-    """A new active endpoint and its signing secret (shown once); commits."""
-    url = url.strip()
-    _check_url(url)
-    wanted = sorted(set(event_types))
-    if not wanted:
-        raise ServiceError(
-            "no_event_types", "subscribe the endpoint to at least one event type", status=422
-        )
-    unknown = [name for name in wanted if name not in EVENT_TYPES]
-    if unknown:
-        raise ServiceError(
-            "unknown_event_type",
-            f"unknown event type(s) {', '.join(unknown)}; known: {', '.join(EVENT_TYPES)}",
-            status=422,
-        )
-    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
-    endpoint = WebhookEndpoint(
-        url=url,
-        secret=secret,
-        event_types=wanted,
-        active=True,
-        created_at=now,
-        created_by=created_by,
-        description=description.strip()[:200],
-    )
-    session.add(endpoint)
-    session.commit()
-    return endpoint, secret
-
-
-def list_endpoints(session: Session) -> Sequence[WebhookEndpoint]:
-    """Every endpoint, active ones first, newest first."""
-    return session.scalars(
-        select(WebhookEndpoint).order_by(WebhookEndpoint.active.desc(), WebhookEndpoint.id.desc())
-    ).all()
-
-
-def find_endpoint(session: Session, endpoint_id: int) -> WebhookEndpoint:
-    """The endpoint ``endpoint_id``, or ``webhook_not_found``."""
-    endpoint = session.get(WebhookEndpoint, endpoint_id)
-    if endpoint is None:
-        raise NotFoundError("webhook_not_found", f"there is no webhook endpoint {endpoint_id}")
-    return endpoint
-
-
-def deactivate_endpoint(session: Session, endpoint_id: int, now: datetime) -> WebhookEndpoint:
-    """Stop the endpoint: no new deliveries, its pending ones fail; commits. Deactivating an
-    inactive endpoint changes nothing."""
-    endpoint = find_endpoint(session, endpoint_id)
-    if endpoint.active:
-        endpoint.active = False
-        session.execute(
-            update(WebhookDelivery)
-            .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == "pending")
-            .values(status="failed", last_error="endpoint deactivated", next_attempt_at=now)
-        )
-    session.commit()
-    return endpoint
-
-
-def endpoint_json(endpoint: WebhookEndpoint) -> dict[str, Any]:
-    """An endpoint as the API shows it (never its secret)."""
-    return {
-        "id": endpoint.id,
-        "url": endpoint.url,
-        "event_types": list(endpoint.event_types),
-        "active": endpoint.active,
-        "description": endpoint.description,
-        "created_at": endpoint.created_at.isoformat(),
-        "created_by": endpoint.created_by,
-    }
-
-
-def delivery_json(view: DeliveryView) -> dict[str, Any]:
-    """A delivery as the API shows it."""
-    delivery = view.delivery
-    return {
-        "id": delivery.id,
-        "event_id": delivery.event_id,
-        "event_type": view.event_type,
-        "endpoint_id": delivery.endpoint_id,
-        "status": delivery.status,
-        "attempts": delivery.attempts,
-        "next_attempt_at": (
-            delivery.next_attempt_at.isoformat() if delivery.status == "pending" else None
-        ),
-        "last_attempt_at": _iso(delivery.last_attempt_at),
-        "last_status_code": delivery.last_status_code,
-        "last_error": delivery.last_error,
-        "delivered_at": _iso(delivery.delivered_at),
-    }
-
-
-def recent_deliveries(
-    session: Session, *, endpoint_id: int | None = None, limit: int = 50
-) -> list[DeliveryView]:
-    """The newest deliveries (of one endpoint when ``endpoint_id`` is given), newest first."""
-    query = (
-        select(WebhookDelivery, WebhookEvent.event_type, WebhookEndpoint.url)
-        .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
-        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-        .order_by(WebhookDelivery.id.desc())
-        .limit(limit)
-    )
-    if endpoint_id is not None:
-        query = query.where(WebhookDelivery.endpoint_id == endpoint_id)
-    return [DeliveryView(*row) for row in session.execute(query)]
-
-
-def counts_by_status(session: Session) -> dict[str, int]:
-    """How many deliveries are pending, delivered and failed."""
-    found = dict(
-        session.execute(
-            select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)
-        ).all()
-    )
-    return {status: found.get(status, 0) for status in STATUSES}
-
-
-def _check_url(url: str) -> None:
-    parts = urlsplit(url)
-    if (
-        parts.scheme not in ("http", "https")
-        or not parts.hostname
-        or len(url) > MAX_URL
-        or any(c.isspace() for c in url)
-    ):
-        raise ServiceError(
-            "invalid_webhook_url",
-            f"a webhook URL is an http:// or https:// URL of at most {MAX_URL} characters",
-            status=422,
-        )
-
-
-# --- signatures -----------------------------------------------------------------------------
-
-
-def signature_header(secret: str, timestamp: int, body: bytes) -> str:
-    """The ``Faregate-Signature`` value for ``body`` sent at ``timestamp`` (unix seconds)."""
-    return f"t={timestamp},v1={_digest(secret, timestamp, body)}"
-
-
-def verify_signature(
-    secret: str,
-    header: str,
-    body: bytes,
-    now: datetime,
-    tolerance_s: int = SIGNATURE_TOLERANCE_S,
-) -> bool:
-    """Whether ``header`` (a ``Faregate-Signature`` value) signs ``body`` with ``secret``, at a
-    timestamp within ``tolerance_s`` seconds of ``now``.
-
-    For receivers: pass the raw body bytes as received, before any JSON parsing. Several
-    ``v1=`` values may appear (e.g. while a secret is being changed); one matching is enough.
-    Comparison takes constant time.
-    """
-    timestamp: int | None = None
-    candidates: list[str] = []
-    for part in header.split(","):
-        key, _, value = part.strip().partition("=")
-        if key == "t" and value.isdigit():
-            timestamp = int(value)
-        elif key == "v1" and value:
-            candidates.append(value)
-    if timestamp is None or not candidates:
-        return False
-    if abs(now.timestamp() - timestamp) > tolerance_s:
-        return False
-    expected = _digest(secret, timestamp, body)
-    return any(hmac.compare_digest(expected, candidate) for candidate in candidates)
-
-
-def _digest(secret: str, timestamp: int, body: bytes) -> str:
-    signed = str(timestamp).encode("ascii") + b"." + body
-    return hmac.new(secret.encode("utf-8"), signed, hashlib.sha256).hexdigest()
-
-
-def event_body(event_id: int, event_type: str, created_at: datetime, data: Any) -> bytes:
-    """The JSON body of an event's delivery (compact, keys sorted)."""
-    payload = {
-        "id": event_id,
-        "type": event_type,
-        "created_at": created_at.isoformat(),
-        "data": data,
-    }
-    return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode("utf-8")
 
 
 # --- fan-out --------------------------------------------------------------------------------
@@ -532,63 +286,6 @@ def _record(
     elif report.delivered:
         log.info("webhooks: %d delivered", report.delivered)
     return report
-
-
-# --- booking events -------------------------------------------------------------------------
-
-
-def record_booking_events(session: Session, now: datetime, lookback: timedelta) -> int:
-    """Log ``booking.created`` for bookings made, and ``booking.cancelled`` for bookings
-    cancelled, within ``lookback`` of ``now`` that are not logged yet, in the caller's
-    transaction; how many events were logged."""
-    since = now - lookback
-    passengers = (
-        select(func.count())
-        .where(BookingPassenger.booking_id == Booking.id)
-        .correlate(Booking)
-        .scalar_subquery()
-    )
-    logged = 0
-    for event_type, moment, extra in (
-        ("booking.created", Booking.created_at, None),
-        ("booking.cancelled", Booking.cancelled_at, Booking.status == "cancelled"),
-    ):
-        key = literal(f"{event_type}:", String) + Booking.reference
-        query = (
-            select(Booking, passengers)
-            .where(moment >= since, ~exists().where(WebhookEvent.dedupe_key == key))
-            .order_by(moment, Booking.id)
-        )
-        if extra is not None:
-            query = query.where(extra)
-        for booking, count in session.execute(query).all():
-            webhook_events.record(
-                session,
-                event_type,
-                _booking_data(booking, count),
-                now,
-                dedupe_key=f"{event_type}:{booking.reference}",
-            )
-            logged += 1
-    return logged
-
-
-def _booking_data(booking: Booking, passengers: int) -> dict[str, Any]:
-    """What an event tells of a booking: no names, no e-mail address."""
-    return {
-        "reference": booking.reference,
-        "trip_instance": booking.trip_instance,
-        "status": booking.status,
-        "passengers": passengers,
-        "total_amount": booking.total_amount,
-        "currency": booking.currency,
-        "created_at": booking.created_at.isoformat(),
-        "cancelled_at": _iso(booking.cancelled_at),
-    }
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
 
 
 def _one_line(text: str) -> str:

@@ -25,8 +25,9 @@ from backend.clock import utc_now
 from backend.errors import ServiceError
 from backend.models.support import CASE_KINDS, CASE_PRIORITIES, CASE_STATUSES
 from backend.services import support_queue as queue
-from backend.services.support_cases import KIND_LABELS, STATUS_LABELS, SlaPolicy, find_case
-from backend.services.support_cases import case_workers as list_case_workers
+from backend.services.support_cases import find_case
+from backend.services.support_policy import KIND_LABELS, STATUS_LABELS, SlaPolicy
+from backend.services.support_policy import case_workers as list_case_workers
 from backend.web.console.blueprint import bp
 from backend.web.console.guard import current_staff, page, redirect_to
 

@@ -14,7 +14,7 @@ from backend import db
 from backend.auth.roles import Role
 from backend.clock import utc_now
 from backend.errors import ServiceError
-from backend.services import outbox, webhooks
+from backend.services import outbox, webhook_endpoints, webhooks
 from backend.services.webhook_events import EVENT_TYPES
 from backend.web.console.blueprint import bp
 from backend.web.console.guard import current_staff, page, redirect_to
@@ -39,7 +39,7 @@ def add_webhook() -> str | tuple[str, int]:
     }
     chosen = [name for name in request.form.getlist("event_types") if name in EVENT_TYPES]
     try:
-        endpoint, secret = webhooks.create_endpoint(
+        endpoint, secret = webhook_endpoints.create_endpoint(
             db.session(),
             url=form["url"],
             event_types=chosen,
@@ -59,7 +59,7 @@ def add_webhook() -> str | tuple[str, int]:
 @page(Role.PLANNER)
 def deactivate_webhook(endpoint_id: int) -> Response:
     """Stop sending events to an endpoint; its delivery log stays."""
-    endpoint = webhooks.deactivate_endpoint(db.session(), endpoint_id, utc_now())
+    endpoint = webhook_endpoints.deactivate_endpoint(db.session(), endpoint_id, utc_now())
     flash(f"{endpoint.url} is deactivated; it receives no more events.", "success")
     return redirect_to("console.webhooks")
 
@@ -85,7 +85,7 @@ def _webhooks_page(
     error: ServiceError | None = None,
 ) -> str:
     session = db.session()
-    endpoints = webhooks.list_endpoints(session)
+    endpoints = webhook_endpoints.list_endpoints(session)
     shown = request.args.get("hook", type=int)
     if shown is not None and shown not in {endpoint.id for endpoint in endpoints}:
         shown = None
@@ -93,8 +93,8 @@ def _webhooks_page(
         "console/webhooks.html",
         title="Webhooks",
         endpoints=endpoints,
-        deliveries=webhooks.recent_deliveries(session, endpoint_id=shown, limit=LOG_ROWS),
-        counts=webhooks.counts_by_status(session),
+        deliveries=webhook_endpoints.recent_deliveries(session, endpoint_id=shown, limit=LOG_ROWS),
+        counts=webhook_endpoints.counts_by_status(session),
         shown=shown,
         event_types=EVENT_TYPES,
         max_attempts=webhooks.MAX_ATTEMPTS,

@@ -31,7 +31,8 @@ from backend.clock import utc_now
 from backend.errors import NotFoundError, ServiceError
 from backend.models.support import CASE_KINDS
 from backend.services import support_requests
-from backend.services.support_cases import KIND_LABELS, MAX_NOTE, MAX_SUBJECT, SlaPolicy, find_case
+from backend.services.support_cases import find_case
+from backend.services.support_policy import KIND_LABELS, MAX_NOTE, MAX_SUBJECT, SlaPolicy
 from backend.web.traveler.context import refusal_page
 from backend.web.traveler.forms import EMAIL, MAX_EMAIL, REFERENCE, Errors
 

@@ -22,6 +22,9 @@ from backend.jobs import Messaging, deliver_webhooks
 from backend.models import WebhookDelivery, WebhookEvent
 from backend.services import feeds, webhook_events, webhooks
 from backend.services.outbox import SmtpSettings
+from backend.services.webhook_booking_events import record_booking_events
+from backend.services.webhook_endpoints import create_endpoint, deactivate_endpoint
+from backend.services.webhook_signatures import signature_header, verify_signature
 from tests.harness.feeds import SAMPLE_FEED
 from tests.harness.reservations import book_through_api
 from tests.integration.backend.test_outbox import free_port
@@ -87,7 +90,7 @@ def database(database_url: str) -> Iterator[Database]:
 def subscribe(database: Database, url: str, *types: str, at: datetime = NOW) -> tuple[int, str]:
     """An endpoint for ``types`` (every type when none); its id and secret."""
     with database.sessions() as session:
-        endpoint, secret = webhooks.create_endpoint(
+        endpoint, secret = create_endpoint(
             session,
             url=url,
             event_types=types or webhook_events.EVENT_TYPES,
@@ -134,10 +137,10 @@ def test_an_event_is_posted_signed_and_the_receiver_can_verify_it(
     assert headers["Faregate-Timestamp"] == str(int(NOW.timestamp()))
     signature = headers["Faregate-Signature"]
     assert signature.startswith(f"t={int(NOW.timestamp())},v1=")
-    assert webhooks.verify_signature(secret, signature, body, NOW)
-    assert not webhooks.verify_signature(secret, signature, body + b" ", NOW)
-    assert not webhooks.verify_signature("whsec_other", signature, body, NOW)
-    assert not webhooks.verify_signature(secret, signature, body, NOW + timedelta(minutes=6))
+    assert verify_signature(secret, signature, body, NOW)
+    assert not verify_signature(secret, signature, body + b" ", NOW)
+    assert not verify_signature("whsec_other", signature, body, NOW)
+    assert not verify_signature(secret, signature, body, NOW + timedelta(minutes=6))
     payload = json.loads(body)
     assert payload == {
         "id": int(headers["Faregate-Event-Id"]),
@@ -172,7 +175,7 @@ def test_a_receiver_answering_500_gets_the_event_again_later(
     assert first[2] == second[2]  # the same body, signed afresh at each attempt
     assert first[1]["Faregate-Event-Id"] == second[1]["Faregate-Event-Id"]
     assert second[1]["Faregate-Timestamp"] == str(int(LATER.timestamp()))
-    assert webhooks.verify_signature(secret, second[1]["Faregate-Signature"], second[2], LATER)
+    assert verify_signature(secret, second[1]["Faregate-Signature"], second[2], LATER)
 
 
 def test_a_redirect_is_not_followed_and_counts_as_a_failure(
@@ -242,7 +245,7 @@ def test_a_deactivated_endpoint_gets_nothing_more(database: Database, receiver: 
     log_event(database, "case.updated", {"case": 1}, NOW)
     fan_out(database, NOW)
     with database.sessions() as session:
-        webhooks.deactivate_endpoint(session, endpoint_id, NOW)
+        deactivate_endpoint(session, endpoint_id, NOW)
     log_event(database, "case.updated", {"case": 2}, NOW)
     assert fan_out(database, NOW) == 0
     assert webhooks.deliver_due(database, NOW) == webhooks.DeliveryReport()
@@ -265,7 +268,7 @@ def test_bad_endpoints_are_refused(
     database: Database, url: str, types: list[str], code: str
 ) -> None:
     with database.sessions() as session, pytest.raises(ServiceError) as refused:
-        webhooks.create_endpoint(
+        create_endpoint(
             session, url=url, event_types=types, description="", created_by=None, now=NOW
         )
     assert refused.value.code == code
@@ -284,14 +287,14 @@ def test_secrets_are_random_and_prefixed(database: Database) -> None:
     ["", "t=abc,v1=00", "v1=00", "t=1795000000", "t=1795000000,v1="],
 )
 def test_malformed_signature_headers_do_not_verify(header: str) -> None:
-    assert not webhooks.verify_signature("whsec_x", header, b"{}", NOW)
+    assert not verify_signature("whsec_x", header, b"{}", NOW)
 
 
 def test_a_signature_among_several_verifies() -> None:
     moment = int(NOW.timestamp())
-    good = webhooks.signature_header("whsec_x", moment, b"{}")
-    assert webhooks.verify_signature("whsec_x", f"{good},v1=00ff", b"{}", NOW)
-    assert webhooks.verify_signature("whsec_x", f"t={moment},v1=00ff,{good[2 + 11 :]}", b"{}", NOW)
+    good = signature_header("whsec_x", moment, b"{}")
+    assert verify_signature("whsec_x", f"{good},v1=00ff", b"{}", NOW)
+    assert verify_signature("whsec_x", f"t={moment},v1=00ff,{good[2 + 11 :]}", b"{}", NOW)
 
 
 def test_bookings_made_and_cancelled_are_logged_once_without_personal_data(
@@ -313,7 +316,7 @@ def test_bookings_made_and_cancelled_are_logged_once_without_personal_data(
     _, secret = subscribe(db, receiver.url, "booking.created", "booking.cancelled", at=now)
     for _ in range(3):
         with db.writer_sessions() as session:
-            webhooks.record_booking_events(session, now, timedelta(minutes=10))
+            record_booking_events(session, now, timedelta(minutes=10))
             session.commit()
     with db.sessions() as session:
         events = session.execute(
@@ -337,7 +340,7 @@ def test_bookings_made_and_cancelled_are_logged_once_without_personal_data(
         assert personal not in written
     # A scan that looks back less than the bookings' age logs nothing either.
     with db.writer_sessions() as session:
-        assert webhooks.record_booking_events(session, now + timedelta(hours=1), timedelta(0)) == 0
+        assert record_booking_events(session, now + timedelta(hours=1), timedelta(0)) == 0
         session.rollback()
     # The job logs, fans out and delivers; running it again sends nothing twice.
     messaging = Messaging(db, SmtpSettings(host=""))
@@ -346,7 +349,7 @@ def test_bookings_made_and_cancelled_are_logged_once_without_personal_data(
     assert messaging.caught_up
     assert len(receiver.requests) == 3
     for _, headers, body in receiver.requests:
-        assert webhooks.verify_signature(secret, headers["Faregate-Signature"], body, utc_now())
+        assert verify_signature(secret, headers["Faregate-Signature"], body, utc_now())
 
 
 def test_the_webhook_job_survives_a_database_it_cannot_reach(tmp_path: Any) -> None:

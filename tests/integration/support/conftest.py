@@ -16,7 +16,7 @@ from backend.clock import utc_now
 from backend.db import Database
 from backend.models import OutboxMessage, SupportCase, SupportCaseNote, WebhookEvent
 from backend.services import accounts, support_requests
-from backend.services.support_cases import DEFAULT_SLA
+from backend.services.support_policy import DEFAULT_SLA
 from backend.services.support_requests import TravelerCase
 from tests.conftest import STAFF_PASSWORD
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from backend.db import Database
 from backend.models import SupportCase
 from backend.services import support_cases, support_queue
-from backend.services.support_cases import DEFAULT_SLA, SlaPolicy
+from backend.services.support_policy import DEFAULT_SLA, SlaPolicy
 from backend.settings import Settings, SettingsError, parse_sla_hours
 from fares.tap import media_fingerprint
 from tests.integration.support.conftest import (

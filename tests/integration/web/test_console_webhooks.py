@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from backend.clock import utc_now
 from backend.db import Database
-from backend.services import outbox, webhook_events, webhooks
+from backend.services import outbox, webhook_endpoints, webhook_events, webhooks
 from tests.integration.backend.test_outbox import free_port
 from tests.integration.web.console_session import ConsoleSession, csrf_token, make_staff
 
@@ -51,7 +51,7 @@ def test_a_planner_adds_an_endpoint_and_sees_its_secret_once(
     assert "case.updated" in listing
     assert secret not in listing
     with database.sessions() as session:
-        [endpoint] = webhooks.list_endpoints(session)
+        [endpoint] = webhook_endpoints.list_endpoints(session)
         assert endpoint.secret == secret
         assert endpoint.event_types == ["case.updated", "trip.cancelled"]
 
@@ -75,7 +75,7 @@ def test_deactivating_stops_an_endpoint(client: FlaskClient, database: Database)
     console = signed_in(client, database, "admin")
     add_endpoint(console, "https://crm.example.org/hooks", "trip.cancelled")
     with database.sessions() as session:
-        [endpoint] = webhooks.list_endpoints(session)
+        [endpoint] = webhook_endpoints.list_endpoints(session)
     answer = console.submit("/console/webhooks", f"/console/webhooks/{endpoint.id}/deactivate", {})
     assert answer.status_code == 303
     page = console.get("/console/webhooks").get_data(as_text=True)
@@ -83,7 +83,7 @@ def test_deactivating_stops_an_endpoint(client: FlaskClient, database: Database)
     assert "Deactivated" in page
     assert f"/console/webhooks/{endpoint.id}/deactivate" not in page
     with database.sessions() as session:
-        assert not webhooks.find_endpoint(session, endpoint.id).active
+        assert not webhook_endpoints.find_endpoint(session, endpoint.id).active
 
 
 def test_the_delivery_log_shows_attempts_and_the_last_error(
@@ -91,7 +91,7 @@ def test_the_delivery_log_shows_attempts_and_the_last_error(
 ) -> None:
     now = utc_now()
     with database.sessions() as session:
-        endpoint, _ = webhooks.create_endpoint(
+        endpoint, _ = webhook_endpoints.create_endpoint(
             session,
             url=f"http://127.0.0.1:{free_port()}/down",
             event_types=["case.updated"],
@@ -118,7 +118,7 @@ def test_support_reads_the_pages_without_their_buttons(
     client: FlaskClient, database: Database
 ) -> None:
     with database.sessions() as session:
-        webhooks.create_endpoint(
+        webhook_endpoints.create_endpoint(
             session,
             url="https://crm.example.org/hooks",
             event_types=["trip.cancelled"],
@@ -150,7 +150,7 @@ def test_the_add_form_needs_its_csrf_token(client: FlaskClient, database: Databa
     assert refused.status_code == 400
     assert b"csrf_failed" in refused.data
     with database.sessions() as session:
-        assert list(webhooks.list_endpoints(session)) == []
+        assert list(webhook_endpoints.list_endpoints(session)) == []
 
 
 def test_the_outbox_page_lists_the_latest_mail(client: FlaskClient, database: Database) -> None:
