@@ -27,9 +27,10 @@ second. So a large problem is solved in three steps:
    of the traveler-minutes, in a fraction of a second).
 
 Each alternative's packing is exact (its seats come from ``inventory.reaccommodation_seating``)
-so the answer is feasible; it is not proven best. One alternative's solve may take half the
-time left (they usually finish, proven best for that alternative, in a tenth of that), so a
-hard one still leaves time for the others; when time runs out the rest go to step 3.
+so the answer is feasible; it is not proven best. One alternative's solve may take twice its
+even share of the time left, and at most half of it (most finish, proven best for that
+alternative, well within it), so a hard one still leaves time for the others, and on a slow
+machine every alternative still gets its turn; when time runs out the rest go to step 3.
 ``inventory.reaccommodation`` keeps the greedy answer when it is better.
 """
 
@@ -130,7 +131,7 @@ def lp_guided(
             number,
             candidates,
             shares=shares,
-            time_limits=(left / 2 if step + 1 < len(order) else left, seat_time_limit_s),
+            time_limits=(_share(left, len(order) - step), seat_time_limit_s),
             work_limit=work_limit,
         )
         for index, seated in packed:
@@ -138,6 +139,13 @@ def lp_guided(
             claims.add(number, seated, problem.bookings[index].party)
     _place_the_rest(problem, claims, placed)
     return shorten_delays(problem, placed)
+
+
+def _share(left: float, remaining: int) -> float:
+    """The time one alternative's packing may take: twice its even share of what is left
+    (most finish well within it, leaving more to the others), at most half of it, and all of
+    it for the last."""
+    return left if remaining <= 1 else min(left / 2, 2 * left / remaining)
 
 
 def _latest_first(alternatives: Sequence[Alternative]) -> list[int]:
