@@ -168,8 +168,18 @@ def test_an_admin_signs_in_with_a_code_and_reads_the_dashboard_charts(
     shoot(page, "console-dashboard")
 
     go(page, "Seat maps")
-    expect(page.get_by_role("row", name="10 Airport - Bullfrog")).to_contain_text("regional-60")
+    airport = page.get_by_role("row", name="10 Airport - Bullfrog")
+    expect(airport).to_contain_text("regional-60")
+    airport.get_by_label("Seat map for 10 Airport - Bullfrog").select_option("coach-49")
+    airport.get_by_role("button", name="Save").click()
+    expect(page.get_by_role("status").first).to_contain_text("is now sold on coach-49")
+    expect(page.get_by_role("row", name="10 Airport - Bullfrog")).to_contain_text("console")
     shoot(page, "console-seat-maps")
+
+    go(page, "Messaging")
+    expect(page.get_by_role("heading", name="Webhooks", exact=True)).to_be_visible()
+    page.get_by_role("link", name="Outbox").click()
+    expect(page.get_by_role("heading", name="Outbox", exact=True)).to_be_visible()
 
 
 def test_the_dashboard_is_usable_on_a_phone(
@@ -238,6 +248,16 @@ def test_a_feed_with_errors_cannot_be_published_and_a_good_one_can(
     )
     expect(row).to_have_count(1)  # 3 of 49 seats on every leg
     shoot(page, "console-trips")
+
+    row.get_by_role("link", name="Cancel…").click()
+    expect(page.get_by_label("Trip instance")).to_have_value(run)
+    page.get_by_label("Reason").fill("Road closed by flooding")
+    page.get_by_role("button", name="Cancel the trip and rebook its travelers").click()
+    expect(page.get_by_role("status").first).to_contain_text(
+        f"{run} is cancelled: 1 booking(s) rebooked, 0 refunded."
+    )
+    expect(page.locator("tbody tr")).to_contain_text("rebooked")
+    shoot(page, "console-disruption")
 
 
 def test_a_planner_provisions_a_device_and_sees_its_qr_code(

@@ -26,8 +26,7 @@ NAV: tuple[tuple[str, str, Role | None], ...] = (
     ("console.seat_maps", "Seat maps", None),
     ("console.devices", "Devices", None),
     ("console.cases", "Cases", Role.SUPPORT),
-    ("console.webhooks", "Webhooks", None),
-    ("console.outbox", "Outbox", None),
+    ("console.webhooks", "Messaging", None),  # webhooks, with the e-mail outbox beside them
     ("console.staff", "Staff", Role.ADMIN),
 )
 
