@@ -42,7 +42,7 @@ class Settings:
     feed_upload_max_mb: int = 200
     seatmap_dir: str = "config/seatmaps"
     hold_minutes: int = 10
-    reaccommodation_earliest_minutes: int = 60
+    reaccommodation_earliest_minutes: int = 0
     reaccommodation_latest_minutes: int = 240
     reaccommodation_time_limit_s: int = 5
     lock_timeout_ms: int = 2000
@@ -78,7 +78,8 @@ class Settings:
 SETTINGS_HELP: dict[str, str] = {
     "reaccommodation_earliest_minutes": (
         "When a trip is cancelled, its travelers may be moved to a trip arriving up to this "
-        "many minutes earlier than the one they booked."
+        "many minutes earlier than the one they booked (0: never earlier, as a traveler told "
+        "of a change may not reach the stop in time for an earlier departure)."
     ),
     "reaccommodation_latest_minutes": (
         "... or up to this many minutes later; a booking no trip in that window has room for "

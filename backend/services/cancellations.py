@@ -51,7 +51,7 @@ MAX_REASON = 500
 class Policy:
     """How far re-accommodation may move travelers, and how long it may think."""
 
-    earliest_minutes: int = 60  # arriving up to this much earlier than booked
+    earliest_minutes: int = 0  # arriving up to this much earlier than booked
     latest_minutes: int = 240  # ... or this much later
     time_limit_s: float = 5.0
 
