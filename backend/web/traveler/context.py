@@ -15,7 +15,7 @@ from fares.money import Money
 
 PROVIDERS_EXTENSION = "faregate.payment_providers"
 UNLOCKED = "traveler_bookings"  # references this browser booked or found with their email
-MAX_UNLOCKED = 20
+MAX_UNLOCKED = 20  # the most recent references of each kind a browser keeps
 
 
 def inventory() -> Inventory:
@@ -30,15 +30,26 @@ def offered_providers() -> Mapping[str, PaymentProvider]:
     return found
 
 
+def unlock(key: str, reference: str) -> None:
+    """Let this browser show ``reference`` (kept under ``key`` in its signed session) without
+    asking for its email again."""
+    known = [ref for ref in session.get(key, []) if ref != reference]
+    session[key] = [*known, reference][-MAX_UNLOCKED:]
+
+
+def unlocked(key: str, reference: str) -> bool:
+    """Whether this browser made ``reference`` or found it with its email."""
+    return reference in session.get(key, [])
+
+
 def unlock_booking(reference: str) -> None:
     """Let this browser show booking ``reference`` without asking for its email again."""
-    known = [ref for ref in session.get(UNLOCKED, []) if ref != reference]
-    session[UNLOCKED] = [*known, reference][-MAX_UNLOCKED:]
+    unlock(UNLOCKED, reference)
 
 
 def is_unlocked(reference: str) -> bool:
     """Whether this browser booked ``reference`` or found it with its email."""
-    return reference in session.get(UNLOCKED, [])
+    return unlocked(UNLOCKED, reference)
 
 
 def refusal_page(error: ServiceError) -> tuple[str, int]:

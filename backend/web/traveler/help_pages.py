@@ -21,7 +21,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from werkzeug.wrappers import Response
@@ -33,23 +32,13 @@ from backend.models.support import CASE_KINDS
 from backend.services import support_requests
 from backend.services.support_cases import find_case
 from backend.services.support_policy import KIND_LABELS, MAX_NOTE, MAX_SUBJECT, SlaPolicy
-from backend.web.traveler.context import refusal_page
+from backend.web.traveler.context import refusal_page, unlock, unlocked
 from backend.web.traveler.forms import EMAIL, MAX_EMAIL, REFERENCE, Errors
 
 bp = Blueprint("traveler_help", __name__)
 bp.register_error_handler(ServiceError, refusal_page)
 
 UNLOCKED = "traveler_cases"  # case references this browser opened or found with their e-mail
-MAX_UNLOCKED = 20
-
-
-def _unlock(reference: str) -> None:
-    known = [ref for ref in session.get(UNLOCKED, []) if ref != reference]
-    session[UNLOCKED] = [*known, reference][-MAX_UNLOCKED:]
-
-
-def _is_unlocked(reference: str) -> bool:
-    return reference in session.get(UNLOCKED, [])
 
 
 def _kinds() -> list[tuple[str, str]]:
@@ -90,7 +79,7 @@ def open_case() -> Response | str:
             )
     if errors:
         return render_template("traveler/help.html", form=form, errors=errors, kinds=_kinds())
-    _unlock(case.reference)
+    unlock(UNLOCKED, case.reference)
     flash(
         f"Your case {case.reference} is opened. We have sent its reference to your e-mail address.",
         "success",
@@ -126,7 +115,7 @@ def find() -> Response | str:
         return render_template(
             "traveler/help_find.html", reference=reference, email=email, errors=errors
         )
-    _unlock(reference)
+    unlock(UNLOCKED, reference)
     return redirect(url_for("traveler_help.case_page", reference=reference), code=303)
 
 
@@ -140,7 +129,7 @@ def case_page(reference: str) -> Response | str:
 def reply(reference: str) -> Response | str:
     """Add the traveler's reply (reopening a resolved case)."""
     reference = reference.upper()
-    if not _is_unlocked(reference):
+    if not unlocked(UNLOCKED, reference):
         return redirect(url_for("traveler_help.find_form", reference=reference))
     message = request.form.get("message", "").strip()
     errors: Errors = {}
@@ -164,7 +153,7 @@ def reply(reference: str) -> Response | str:
 
 def _case_page(reference: str, *, message: str, errors: Errors) -> Response | str:
     reference = reference.upper()
-    if not _is_unlocked(reference):
+    if not unlocked(UNLOCKED, reference):
         return redirect(url_for("traveler_help.find_form", reference=reference))
     found = find_case(db.session(), reference)
     view = support_requests.traveler_view(db.session(), found, utc_now())
