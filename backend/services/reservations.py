@@ -42,7 +42,6 @@ from backend.services.reservation_store import (
     refuse_if_cancelled,
     resolve,
     sale_seat_map,
-    seat_map_for,
 )
 from backend.services.trip_lookup import ResolvedInstance
 from backend.services.write_sessions import (
@@ -175,16 +174,14 @@ def _hold_in_one_statement(
     try:
         resolved = resolve(session, inventory, request.trip_instance, version=hint)
         legs = legs_between(resolved, request.from_stop, request.to_stop)
-        seat_map = seat_map_for(session, inventory, resolved)
+        seat_map = sale_seat_map(session, inventory, resolved, now)
     except ServiceError:
         if hint is not None and active_version_id(session) != hint:
             return None  # refused by an older timetable: the general path asks the current one
         raise
+    inventory.opened[resolved.key] = seat_map.name
     if _places_class(request, seat_map) is not None:
         return None  # places: counted on locked leg rows, in a transaction
-    if resolved.key not in inventory.opened:
-        seat_map = sale_seat_map(session, inventory, resolved, now)
-        inventory.opened[resolved.key] = seat_map.name
     hold = _new_hold(inventory, request, resolved, legs, now)
     _price(hold, price_hold(session, inventory, resolved, legs))
     seats = _choose_seats(session, resolved, seat_map, legs, request=request, hold=hold, now=now)
