@@ -121,11 +121,16 @@ def alternatives(
         return []
     facts = inventory.facts.get(session, timetable.require_active_version(session))
     day = parse_instance(cancelled).service_date
-    gone = set(session.scalars(select(TripCancellation.trip_instance)))
+    days = (day, day + timedelta(days=1))
+    gone = set(
+        session.scalars(
+            select(TripCancellation.trip_instance).where(TripCancellation.service_date.in_(days))
+        )
+    )
     departures: dict[str, datetime] = {}
     pairs = {(d.request.origin, d.request.destination) for d in displaced}
     for origin, destination in sorted(pairs):
-        for service_day in (day, day + timedelta(days=1)):
+        for service_day in days:
             try:
                 options = timetable.direct_trips(session, facts, origin, destination, service_day)
             except ServiceError:
