@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 
 from flask import Flask
-from sqlalchemy.exc import SQLAlchemyError
 
 from backend import db, schema
 from backend.api import init_api
 from backend.jobs import inventory_for
 from backend.logs import configure_logging
 from backend.services.fare_quotes import FareCaches
-from backend.services.feeds import active_version_id
 from backend.services.version_facts import VersionFactsCache
 from backend.settings import Settings, load_settings
 from backend.web import init_web
-
-log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -46,19 +41,3 @@ def create_app(settings: Settings | None = None) -> Flask:
     init_api(app)
     init_web(app, settings)
     return app
-
-
-def warm_caches(app: Flask) -> None:
-    """Load the published timetable's facts and fare tables into this process's caches, so
-    the first travelers after a start (or a new worker) do not wait for them. A database
-    that cannot be reached is logged and left to the first request."""
-    inventory = app.extensions["faregate.inventory"]
-    try:
-        with inventory.database.sessions() as session:
-            version = active_version_id(session)
-            if version is None:
-                return
-            inventory.facts.get(session, version)
-            inventory.fares.get(session, version)
-    except SQLAlchemyError as error:
-        log.warning("caches not warmed at start: %s", str(error).splitlines()[0])

@@ -10,7 +10,7 @@ import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from backend.app import create_app, warm_caches
+from backend.app import create_app
 from backend.cli.context import CliContext, pass_context
 from backend.settings import Settings
 
@@ -45,11 +45,6 @@ class GunicornServer(BaseApplication):
                 self._runner.kill()
             self._runner = None
 
-    @staticmethod
-    def _warm_worker(worker: Any) -> None:
-        """Warm a new worker's caches before it takes requests."""
-        warm_caches(worker.wsgi)
-
     def load_config(self) -> None:
         """Apply Faregate's settings to gunicorn."""
         options: dict[str, object] = {
@@ -60,7 +55,6 @@ class GunicornServer(BaseApplication):
             "loglevel": self._settings.log_level.lower(),
             "graceful_timeout": 10,
             "when_ready": self._start_jobs,
-            "post_worker_init": self._warm_worker,
             "on_exit": self._stop_jobs,
         }
         if "control_socket_disable" in self.cfg.settings:
