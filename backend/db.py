@@ -8,6 +8,7 @@ connection waits instead of failing at once. PostgreSQL is reached through psyco
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,11 @@ import psycopg
 from flask import Flask, current_app, g
 from sqlalchemy import Connection, Engine, Executable, create_engine, event
 from sqlalchemy.engine import URL, Dialect, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+PING_AFTER_IDLE_S = 2.0
 WRITER_OPTION = "faregate_writer"
 _EXTENSION = "faregate.database"
 
@@ -36,7 +38,8 @@ def make_engine(url: str, *, connect_timeout_s: int = 5, pool_size: int = 5) -> 
     """Create an engine for ``url`` with the per-backend settings Faregate relies on.
 
     ``pool_size`` connections are kept open per process, and as many again may be opened
-    under load.
+    under load. A pooled PostgreSQL connection is checked with a round trip before use only
+    when it has sat idle for ``PING_AFTER_IDLE_S`` (see :func:`_ping_when_idle`).
     """
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -44,13 +47,44 @@ def make_engine(url: str, *, connect_timeout_s: int = 5, pool_size: int = 5) -> 
     connect_args: dict[str, Any] = {}
     if parsed.get_backend_name() == "postgresql":
         connect_args["connect_timeout"] = connect_timeout_s
-    return create_engine(
-        parsed,
-        pool_pre_ping=True,
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        connect_args=connect_args,
+    engine = create_engine(
+        parsed, pool_size=pool_size, max_overflow=pool_size, connect_args=connect_args
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection before use if it has been idle a while.
+
+    A connection that sat idle is the one a restarted or failed-over server has broken, so
+    it is pinged (``SELECT 1``) when checked out after ``PING_AFTER_IDLE_S`` in the pool, and
+    replaced when the ping fails. A connection in steady use skips the ping, which would
+    otherwise cost every request a round trip: one that breaks mid-use fails its request
+    (``database_unavailable``) and SQLAlchemy then replaces every connection of the pool.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_S:
+            return
+        autocommit = dbapi_connection.autocommit
+        try:
+            dbapi_connection.autocommit = True  # so that the ping opens no transaction
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            dbapi_connection.autocommit = autocommit
+        except psycopg.Error as error:
+            raise DisconnectionError("the pooled connection is gone") from error
+
+
+_IDLE_SINCE = "faregate_idle_since"
 
 
 def _sqlite_engine(url: URL) -> Engine:
