@@ -1,7 +1,9 @@
 """Periodic jobs, run by APScheduler in the job runner process (``faregate jobs``).
 
 The web workers never run jobs: ``faregate serve`` starts one job runner beside gunicorn, and
-a deployment may run it as a service of its own. Jobs:
+a deployment may run it as a service of its own. With several servers on one PostgreSQL, only
+the leading runner runs the jobs, and a survivor takes over when it dies
+(``backend.leadership``). Jobs:
 
 - ``sweep_expired_holds`` (every ``SWEEP_INTERVAL_S``): ends holds past their expiry and frees
   what they held. Readers already ignore expired claims, so this is housekeeping: it keeps
@@ -36,18 +38,21 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import signal
+import threading
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.exc import SQLAlchemyError
 
 from backend.clock import utc_now
 from backend.db import Database
 from backend.errors import ServiceError
+from backend.leadership import CHECK_S, Leadership
 from backend.services import (
     cancellation_views,
     cancellations,
@@ -264,25 +269,60 @@ def _every(
     )
 
 
-def run_jobs(settings: Settings) -> None:
-    """Run the scheduler in the foreground until interrupted."""
+def run_jobs(settings: Settings, stop: threading.Event | None = None) -> None:
+    """Run the jobs in the foreground, while this runner leads, until ``stop`` is set or the
+    process is told to stop (SIGTERM, SIGINT).
+
+    A runner that does not lead waits and takes over when the leader goes
+    (``backend.leadership``); one that loses the database connection holding leadership stops
+    its jobs and competes again. Each time it starts leading, the jobs start afresh: the
+    webhook job catches up on what happened meanwhile, the cancellation job looks at the
+    published timetable again.
+    """
+    stop = stop or _stop_on_signals()
     database = Database(settings.database_url, connect_timeout_s=settings.db_connect_timeout_s)
-    scheduler = BlockingScheduler(timezone="UTC")
+    leadership = Leadership(settings.database_url, connect_timeout_s=settings.db_connect_timeout_s)
+    try:
+        while leadership.wait_to_lead(stop):
+            scheduler = _leader_scheduler(settings, database)
+            log.info(
+                "%s leads: running %s",
+                leadership.name, ", ".join(job.id for job in scheduler.get_jobs()),
+            )  # fmt: skip
+            scheduler.start()
+            while not stop.wait(CHECK_S) and leadership.still_leading():
+                pass
+            scheduler.shutdown(wait=True)
+            if not stop.is_set():
+                log.warning("%s no longer leads; its jobs stopped", leadership.name)
+    finally:
+        leadership.close()
+        database.dispose()
+
+
+def _leader_scheduler(settings: Settings, database: Database) -> BackgroundScheduler:
+    """A scheduler holding every job, not yet started."""
+    scheduler = BackgroundScheduler(timezone="UTC")
     inventory = inventory_for(settings, database)
     caches = (inventory.facts, inventory.trips, inventory.fares)
-    messaging = Messaging(database, SmtpSettings.from_settings(settings))
     add_jobs(
         scheduler,
         inventory,
         Reconciler.from_settings(settings, database, caches),
-        messaging=messaging,
+        messaging=Messaging(database, SmtpSettings.from_settings(settings)),
         realtime=realtime_feed_for(settings, inventory),
         disruptions=Disruptions(inventory, cancellations.policy_for(settings)),
     )
-    log.info("job runner started: %s", ", ".join(job.id for job in scheduler.get_jobs()))
-    try:
-        scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        database.dispose()
+    return scheduler
+
+
+def _stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT, so that the runner stops between jobs."""
+    stop = threading.Event()
+
+    def _handle(_signal: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _handle)
+    signal.signal(signal.SIGINT, _handle)
+    return stop

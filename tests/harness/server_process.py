@@ -122,6 +122,13 @@ class FaregateServer:
         """Whether the server process is alive."""
         return self._process is not None and self._process.poll() is None
 
+    @property
+    def pid(self) -> int:
+        """The process id of ``faregate serve`` (gunicorn's master), which is also its process
+        group's id."""
+        assert self._process is not None
+        return self._process.pid
+
     def start(self) -> None:
         """Start ``faregate serve`` in a new process group; wait until it is ready."""
         assert not self.running
