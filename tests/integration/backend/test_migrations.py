@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -55,3 +57,24 @@ def test_gtfs_tables_are_partitioned_by_version_with_bytewise_ids(postgres_engin
     assert partitioned == {table.name for table in GTFS_TABLES.values()}
     assert collations["trip_id"] == "C"
     assert collations["stop_headsign"] is None
+
+
+def test_servers_upgrading_at_once_migrate_one_after_the_other(empty_database_url: str) -> None:
+    engines = [make_engine(empty_database_url) for _ in range(3)]
+    failures: list[BaseException] = []
+
+    def migrate(engine: Engine) -> None:
+        try:
+            upgrade(engine)
+        except BaseException as error:  # reported by the assertion below
+            failures.append(error)
+
+    threads = [threading.Thread(target=migrate, args=(engine,)) for engine in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert failures == []
+    assert current_revisions(engines[0]) == head_revisions()
+    for engine in engines:
+        engine.dispose()
