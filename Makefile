@@ -31,6 +31,7 @@ contracts: $(INSTALLED)
 typecheck: $(INSTALLED)
 	$(BIN)/mypy --strict -p fares -p gtfs -p inventory -p hardware -p validator_agent
 	$(BIN)/mypy backend
+	$(BIN)/mypy --strict --follow-imports=silent scripts
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

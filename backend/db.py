@@ -2,11 +2,19 @@
 
 SQLite is the embedded default: foreign keys are switched on, the journal is WAL and a busy
 connection waits instead of failing at once. PostgreSQL is reached through psycopg 3; a plain
-``postgresql://`` URL is taken to mean that driver.
+``postgresql://`` URL is taken to mean that driver. A libpq multi-host URL names a primary and
+its standbys (``postgresql+psycopg://user@/db?host=h1:5432&host=h2:5432&target_session_attrs=
+read-write``): every new connection goes to whichever of them accepts writes, so after a
+failover the pool reconnects to the promoted server.
+
+A database that is lost, unreachable or not accepting writes (``database_unavailable``) is a
+refusal the client may retry, 503 ``database_unavailable``, never a 500: see
+:func:`database_unavailable`.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -19,6 +27,10 @@ from sqlalchemy import Connection, Engine, Executable, create_engine, event
 from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
+
+from backend.errors import ServiceError
+
+log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 PING_AFTER_IDLE_S = 2.0
@@ -172,6 +184,10 @@ class LeanStatement:
                 cursor.execute(sql, values)
                 return cursor.fetchall() if cursor.description else []
         except psycopg.Error as error:
+            if driver.broken:
+                # Let SQLAlchemy meet the broken connection itself (it sends nothing on it), so
+                # that it invalidates the pool as on any disconnect.
+                connection.execute(self.statement, dict(params))
             raise DBAPIError.instance(sql, values, error, psycopg.Error) from error
 
     def _for(self, dialect: Dialect) -> tuple[str, dict[str, Any]]:
@@ -180,6 +196,53 @@ class LeanStatement:
                 compiled = self.statement.compile(dialect=dialect)  # type: ignore[attr-defined]
                 self._compiled = (str(compiled), dict(compiled.params))
             return self._compiled
+
+
+# SQLSTATEs of a server that is gone or cannot take this work now: a connection exception
+# (class 08), the server shutting down, crashed or starting up (57P01, 57P02, 57P03), and a
+# read-only transaction (25006) on a server that is, or has just become, a standby.
+_UNAVAILABLE_STATES = ("57P01", "57P02", "57P03", "25006")
+RETRY_AFTER_S = 1
+
+
+class DatabaseUnavailableError(ServiceError):
+    """The database is lost, unreachable or refusing writes: try again shortly (503)."""
+
+    status = 503
+    retry_after_s = RETRY_AFTER_S
+
+    def __init__(self) -> None:
+        super().__init__(
+            "database_unavailable", "the database cannot be reached; try again in a moment"
+        )
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database is lost, unreachable or refusing writes for now.
+
+    That is: SQLAlchemy found the connection broken (``connection_invalidated``); psycopg
+    raised an ``OperationalError`` with no SQLSTATE, which only happens when no server answered
+    (refused or failed connections, including every host of a multi-host URL refusing, and
+    connections lost mid-use); or the server answered with one of ``_UNAVAILABLE_STATES``.
+    Errors of the statement itself (a constraint, a lock timeout, a syntax error) are not.
+    """
+    if isinstance(error, DBAPIError):
+        if error.connection_invalidated:
+            return True
+        return error.orig is not None and database_unavailable(error.orig)
+    if not isinstance(error, psycopg.Error):
+        return False
+    state = error.sqlstate
+    if state is None:
+        return isinstance(error, psycopg.OperationalError)
+    return state.startswith("08") or state in _UNAVAILABLE_STATES
+
+
+def unavailable_refusal(error: BaseException) -> DatabaseUnavailableError:
+    """The refusal for ``error`` (one that :func:`database_unavailable` accepts), logged once."""
+    text = str(error).strip()
+    log.warning("database unavailable: %s", text.splitlines()[0] if text else type(error).__name__)
+    return DatabaseUnavailableError()
 
 
 def init_app(app: Flask, database: Database) -> None:

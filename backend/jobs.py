@@ -37,6 +37,7 @@ a database that cannot be reached is logged and tried again at the next run.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import signal
 import threading
@@ -53,6 +54,7 @@ from backend.clock import utc_now
 from backend.db import Database
 from backend.errors import ServiceError
 from backend.leadership import CHECK_S, Leadership
+from backend.metrics import timed_job
 from backend.services import (
     cancellation_views,
     cancellations,
@@ -256,9 +258,10 @@ def _every(
     scheduler: BaseScheduler, seconds: int, job: Callable[[Any], Any], argument: Any
 ) -> None:
     """Run ``job(argument)`` at once and then every ``seconds``, one run at a time (runs
-    missed while one was going are run once), under the job's own name."""
+    missed while one was going are run once), under the job's own name; each run is counted
+    and timed (``faregate_job_runs_total``, ``faregate_job_duration_seconds``)."""
     scheduler.add_job(
-        job,
+        _database_tolerant(timed_job(job)),
         "interval",
         seconds=seconds,
         args=[argument],
@@ -267,6 +270,21 @@ def _every(
         coalesce=True,
         next_run_time=utc_now(),
     )
+
+
+def _database_tolerant(job: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``job``, logging a database that cannot be reached in one line (the run counts as an
+    error) rather than letting the scheduler print a traceback at every run of a failover."""
+
+    @functools.wraps(job)
+    def run(argument: Any) -> Any:
+        try:
+            return job(argument)
+        except SQLAlchemyError as error:
+            log.warning("%s not run: the database failed: %s", job.__name__, _first_line(error))
+            return None
+
+    return run
 
 
 def run_jobs(settings: Settings, stop: threading.Event | None = None) -> None:

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from limits import parse_many
+
 DEFAULT_CONFIG_PATH = Path("config/faregate.toml")
 ENV_PREFIX = "FAREGATE_"
 
@@ -38,6 +40,9 @@ class Settings:
     workers: int = 2
     log_level: str = "INFO"
     log_format: str = "text"
+    metrics_dir: str = ""
+    metrics_token_file: str = ""
+    jobs_metrics_bind: str = ""
     db_connect_timeout_s: int = 5
     feed_upload_max_mb: int = 200
     seatmap_dir: str = "config/seatmaps"
@@ -69,6 +74,14 @@ class Settings:
     smtp_username: str = ""
     smtp_password_file: str = ""
     smtp_timeout_s: int = 10
+    request_body_max_kb: int = 64
+    rate_limits_enabled: bool = True
+    rate_limit_storage_url: str = "memory://"
+    trusted_proxies: int = 0
+    rate_limit_reservations: str = "60/minute"
+    rate_limit_lookups: str = "30/minute"
+    rate_limit_support: str = "10/minute;50/day"
+    rate_limit_sign_in: str = "60/minute"
 
     def replace(self, **changes: Any) -> Settings:
         """Return a copy with ``changes`` applied and checked."""
@@ -98,8 +111,24 @@ SETTINGS_HELP: dict[str, str] = {
     "workers": "Number of gunicorn worker processes started by `faregate serve`.",
     "log_level": "Lowest level logged: DEBUG, INFO, WARNING, ERROR or CRITICAL.",
     "log_format": "text (one readable line per record) or json (one JSON object per line).",
+    "metrics_dir": (
+        "Folder where the processes of `faregate serve` (workers, job runner) keep the values "
+        "GET /metrics adds up; emptied when the server starts. Empty: a new private folder "
+        "under the system's temporary folder for each run."
+    ),
+    "metrics_token_file": (
+        "File holding the token (its first line, 16 characters or more) a scraper must send "
+        "to GET /metrics as Authorization: Bearer <token>. Empty: /metrics needs no token; "
+        "do not let a public reverse proxy forward it then."
+    ),
+    "jobs_metrics_bind": (
+        "host:port where a job runner started on its own (`faregate jobs`, not by `faregate "
+        "serve`) serves its metrics (GET /metrics) for the scraper. Empty: not served."
+    ),
     "db_connect_timeout_s": "Seconds to wait for a PostgreSQL connection before giving up.",
-    "feed_upload_max_mb": "Largest GTFS zip accepted by POST /api/v1/feeds, in MiB.",
+    "feed_upload_max_mb": (
+        "Largest GTFS zip accepted by POST /api/v1/feeds and the console's upload form, in MiB."
+    ),
     "seatmap_dir": (
         "Folder of seat map files (*.toml), each assigned to routes, trips or as the default; "
         "trips with no seat map cannot be reserved."
@@ -184,6 +213,45 @@ SETTINGS_HELP: dict[str, str] = {
         "File holding the mail server password (its first line); needed with smtp_username."
     ),
     "smtp_timeout_s": "Seconds to wait for the mail server before trying again later.",
+    "request_body_max_kb": (
+        "Largest request body accepted, in KiB, by every API call and form except GTFS feed "
+        "uploads (feed_upload_max_mb) and validators' tap batches (sized for the largest "
+        "batch); a larger one is refused with 413 payload_too_large before it is read."
+    ),
+    "rate_limits_enabled": (
+        "Limit how often one client address may call the public endpoints and forms that "
+        "write or look things up (the rate_limit_* settings); false switches every such "
+        "limit off. Devices and staff API tokens are never limited by them."
+    ),
+    "rate_limit_storage_url": (
+        "Where the rate limit counters are kept: memory:// counts in each server process "
+        "(each gunicorn worker counts alone, so a client may get up to workers x the limit); "
+        "redis://host:6379 (or rediss://, redis+unix://) shares exact counts between every "
+        "worker and server instance. Needs the redis extra: pip install faregate[redis]."
+    ),
+    "trusted_proxies": (
+        "Number of reverse proxies in front of the server that add X-Forwarded-For, "
+        "X-Forwarded-Proto and X-Forwarded-Host; the client address (which rate limits and "
+        "sign-in limits count) is then taken from X-Forwarded-For. 0: the headers are "
+        "ignored and the address is the connecting peer's."
+    ),
+    "rate_limit_reservations": (
+        "Holds, bookings, passes, cancellations and hold releases (API and traveler pages), "
+        "per client address and endpoint, as Flask-Limiter limit strings "
+        "(e.g. 60/minute or 60/minute;600/hour); empty: not limited."
+    ),
+    "rate_limit_lookups": (
+        "Finding a booking or support case by reference and e-mail, and a card's journeys "
+        "by its UID (API and pages), per client address and endpoint."
+    ),
+    "rate_limit_support": (
+        "Opening support cases and travelers' replies to them (API and help pages), per "
+        "client address and endpoint."
+    ),
+    "rate_limit_sign_in": (
+        "Console sign-in and second-factor forms, and validators' provisioning, per client "
+        "address and endpoint (on top of the per-account and per-address sign-in locks)."
+    ),
 }
 
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -308,6 +376,43 @@ def _check_smtp(settings: Settings) -> None:
         raise SettingsError("smtp_username needs smtp_password_file")
 
 
+RATE_LIMIT_KEYS = (
+    "rate_limit_reservations",
+    "rate_limit_lookups",
+    "rate_limit_support",
+    "rate_limit_sign_in",
+)
+RATE_LIMIT_STORAGE_SCHEMES = ("memory", "redis", "rediss", "redis+unix", "redis+sentinel")
+
+
+def _check_request_limits(settings: Settings) -> None:
+    if settings.request_body_max_kb < 1:
+        raise SettingsError("request_body_max_kb must be at least 1")
+    if settings.trusted_proxies < 0:
+        raise SettingsError("trusted_proxies must be 0 or more")
+    scheme = urlsplit(settings.rate_limit_storage_url).scheme
+    if scheme not in RATE_LIMIT_STORAGE_SCHEMES:
+        raise SettingsError(
+            f"rate_limit_storage_url {settings.rate_limit_storage_url!r} must start with one "
+            f"of {', '.join(s + '://' for s in RATE_LIMIT_STORAGE_SCHEMES)}"
+        )
+    for key in RATE_LIMIT_KEYS:
+        value = getattr(settings, key)
+        if value.strip():
+            try:
+                parse_many(value)
+            except ValueError as exc:
+                raise SettingsError(
+                    f"{key} {value!r} is not a rate limit such as 60/minute or 10/minute;50/day"
+                ) from exc
+
+
+def _check_jobs_metrics_bind(settings: Settings) -> None:
+    bind = settings.jobs_metrics_bind
+    if bind and not re.fullmatch(r"[^\s:]*:\d{1,5}", bind):
+        raise SettingsError(f"jobs_metrics_bind {bind!r} must be host:port or empty")
+
+
 def _checked(settings: Settings) -> Settings:
     level = settings.log_level.upper()
     if level not in _LOG_LEVELS:
@@ -331,6 +436,8 @@ def _checked(settings: Settings) -> Settings:
     _check_staff_sessions(settings)
     _check_realtime(settings)
     _check_smtp(settings)
+    _check_request_limits(settings)
+    _check_jobs_metrics_bind(settings)
     if parse_time_of_day(settings.reconcile_at) is None:
         raise SettingsError(f"reconcile_at {settings.reconcile_at!r} is not a time of day HH:MM")
     if parse_sla_hours(settings.support_sla_hours) is None:

@@ -12,6 +12,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from backend.api import (
+    audit,
     cancellations,
     devices,
     errors,
@@ -25,11 +26,15 @@ from backend.api import (
     reservations,
     staff,
     support_cases,
+    text_input,
     tickets,
+    travelers,
     vehicle_assignments,
     webhooks,
 )
 from backend.api.guard import SECURITY_SCHEME
+from backend.api.row_ids import RowIdConverter
+from backend.rate_limits import RATE_LIMITED
 from backend.web import error_pages
 
 DOCS_ASSETS_URL = "/api/docs/assets/"
@@ -52,12 +57,15 @@ class FaregateApi(Api):
 def init_api(app: Flask) -> FaregateApi:
     """Register the API, its documentation and its error handling on ``app``."""
     app.config.update(_openapi_config())
+    app.url_map.converters["id"] = RowIdConverter
     api = FaregateApi(app)
     api.spec.components.security_scheme(
         SECURITY_SCHEME,
         {"type": "http", "scheme": "bearer", "description": "A token from `faregate token create`"},
     )
+    api.spec.components.response(RATE_LIMITED, errors.RATE_LIMITED_RESPONSE)
     errors.register(app)
+    text_input.register(app)
     api.register_blueprint(health.blp)
     api.register_blueprint(staff.blp)
     api.register_blueprint(feeds.blp)
@@ -73,6 +81,8 @@ def init_api(app: Flask) -> FaregateApi:
     api.register_blueprint(webhooks.blp)
     api.register_blueprint(support_cases.blp)
     api.register_blueprint(gtfs_realtime.blp)
+    api.register_blueprint(travelers.blp)
+    api.register_blueprint(audit.blp)
     app.register_blueprint(_docs_assets())
     return api
 

@@ -113,6 +113,9 @@ class Cancellations(MethodView):
     @require_role(Role.PLANNER)
     @blp.arguments(CancelSchema())
     @blp.response(201, CancellationSchema)
+    @blp.alt_response(
+        200, schema=CancellationSchema, description="It was cancelled already", success=True
+    )
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT")
     def post(self, body: dict[str, Any]) -> tuple[dict[str, Any], int]:

@@ -12,8 +12,8 @@ class DeviceCreateSchema(ma.Schema):
 
     id = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(DEVICE_ROLES))
-    stop_id = ma.fields.String(load_default=None)
-    vehicle_id = ma.fields.String(load_default=None)
+    stop_id = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=128))
+    vehicle_id = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=128))
     description = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
 
 
@@ -28,7 +28,13 @@ class DeviceSchema(ma.Schema):
     state = ma.fields.String(required=True, metadata={"enum": ["new", "active", "revoked"]})
     created_at = ma.fields.String(required=True)
     last_sync_at = ma.fields.String(allow_none=True)
-    clock_skew_ms = ma.fields.Integer(allow_none=True)
+    clock_skew_ms = ma.fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "how far ahead of the server the device's clock was at its last "
+            "upload, held to ±2147483647 (about 24.8 days)"
+        },
+    )
     backlog = ma.fields.Integer(allow_none=True)
     bundle_version = ma.fields.Integer(allow_none=True)
     acked_sequence = ma.fields.Integer(required=True)

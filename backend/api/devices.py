@@ -9,7 +9,7 @@ from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from backend import db
+from backend import db, metrics
 from backend.api.device_schemas import (
     CreatedDeviceSchema,
     DeviceCreateSchema,
@@ -24,6 +24,7 @@ from backend.auth.roles import Role
 from backend.clock import utc_now
 from backend.errors import AuthenticationError
 from backend.models import Device
+from backend.rate_limits import RATE_LIMITED, LimitGroup, limited
 from backend.services import device_bundles, devices, tap_ingest, tap_upload
 
 blp = Blueprint("devices", __name__, url_prefix="/api/v1", description="Validator devices")
@@ -90,6 +91,8 @@ class DeviceProvisioningToken(MethodView):
 class DeviceProvision(MethodView):
     """A device trading its one-time token for its own."""
 
+    @limited(LimitGroup.SIGN_IN)
+    @blp.alt_response(429, response=RATE_LIMITED)
     @blp.arguments(ProvisionSchema())
     @blp.response(200, ProvisionedSchema)
     def post(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -136,4 +139,6 @@ class DeviceTaps(MethodView):
         """Upload a batch of journaled taps; each (device, nonce) is stored once."""
         device = _device()
         upload = tap_upload.parse_upload(request.get_data(cache=False))
-        return tap_ingest.ingest(db.session(), device, tap_ingest.Upload.of(upload), utc_now())
+        answer = tap_ingest.ingest(db.session(), device, tap_ingest.Upload.of(upload), utc_now())
+        metrics.count_taps(stored=answer["stored"], received=len(upload.taps))
+        return answer

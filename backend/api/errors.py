@@ -3,6 +3,10 @@
 Codes are stable: clients and tests match on them, never on the message. HTTP errors raised
 by Flask or webargs get the code of their status (``HTTP_CODES``); validation failures carry
 the offending fields in ``details``.
+
+A database that is lost, unreachable or refusing writes (a failover under way) gives 503
+``database_unavailable`` with ``Retry-After``, on the API and, as a page, on the web pages,
+wherever a request meets it; any other database error stays a 500.
 """
 
 from __future__ import annotations
@@ -11,9 +15,12 @@ import logging
 from typing import Any
 
 import marshmallow as ma
+import psycopg
 from flask import Flask, Response, jsonify
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
+from backend.db import DatabaseUnavailableError, database_unavailable, unavailable_refusal
 from backend.errors import AuthenticationError, ServiceError
 
 log = logging.getLogger(__name__)
@@ -52,6 +59,22 @@ class ErrorEnvelopeSchema(ma.Schema):
     error = ma.fields.Nested(ErrorBodySchema, required=True)
 
 
+RATE_LIMITED_RESPONSE: dict[str, Any] = {
+    "description": (
+        "Too many requests from this client address (code rate_limited); "
+        "send again after Retry-After seconds"
+    ),
+    "headers": {
+        "Retry-After": {
+            "description": "Seconds until the client address may send again",
+            "schema": {"type": "integer", "minimum": 1},
+        }
+    },
+    "content": {"application/json": {"schema": ErrorEnvelopeSchema}},
+}
+"""The 429 answer of the operations limited per client address (``backend.rate_limits``)."""
+
+
 def error_response(
     status: int, code: str, message: str, details: dict[str, Any] | None = None
 ) -> Response:
@@ -85,9 +108,27 @@ def service_error_response(error: ServiceError) -> Response:
     response = error_response(error.status, error.code, error.message, error.details)
     if isinstance(error, AuthenticationError):
         response.headers["WWW-Authenticate"] = f'Bearer realm="faregate", error="{error.code}"'
+    if isinstance(error, DatabaseUnavailableError):
+        response.headers["Retry-After"] = str(error.retry_after_s)
     return response
 
 
+def database_error_response(error: Exception) -> Response:
+    """503 ``database_unavailable`` (a page for page requests) for a lost database; any other
+    database error goes on to Flask's handling of unhandled errors (500, logged)."""
+    if not database_unavailable(error):
+        raise error
+    refusal = unavailable_refusal(error)
+    from backend.web import error_pages  # noqa: PLC0415 - error_pages imports this module
+
+    if error_pages.is_page_request():
+        return error_pages.database_unavailable_page(refusal)
+    return service_error_response(refusal)
+
+
 def register(app: Flask) -> None:
-    """Send service refusals through the envelope (HTTP errors go through the Api class)."""
+    """Send service refusals and lost databases through the envelope (HTTP errors go through
+    the Api class)."""
     app.register_error_handler(ServiceError, service_error_response)
+    app.register_error_handler(DBAPIError, database_error_response)
+    app.register_error_handler(psycopg.Error, database_error_response)

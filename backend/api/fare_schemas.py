@@ -104,8 +104,8 @@ class CardSchema(ma.Schema):
     technology = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=32))
     uid = ma.fields.String(
         required=True,
-        validate=ma.validate.Regexp(r"^[0-9a-fA-F]{2,128}$"),
-        metadata={"description": "the UID in hex"},
+        validate=ma.validate.Regexp(r"^(?:[0-9a-fA-F]{2}){1,64}$"),
+        metadata={"description": "the UID in hex, two digits a byte"},
     )
 
 

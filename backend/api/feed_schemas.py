@@ -5,6 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from flask_smorest.fields import Upload
 
+from backend.api.row_ids import MAX_OFFSET
+
 
 class FeedUploadSchema(ma.Schema):
     """A GTFS zip sent as multipart/form-data."""
@@ -68,4 +70,4 @@ class PageArgsSchema(ma.Schema):
     """Paging parameters."""
 
     limit = ma.fields.Integer(load_default=100, validate=ma.validate.Range(min=1, max=1000))
-    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0))
+    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=MAX_OFFSET))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -23,13 +22,6 @@ from backend.models import FeedVersion
 from backend.services import feeds
 
 blp = Blueprint("feeds", __name__, url_prefix="/api/v1/feeds", description="GTFS feed versions")
-
-
-@blp.before_request
-def _allow_large_uploads() -> None:
-    """Feeds may be much larger than other request bodies."""
-    settings = current_app.config["FAREGATE_SETTINGS"]
-    request.max_content_length = settings.feed_upload_max_mb * 1024 * 1024
 
 
 def _with_active(versions: list[FeedVersion]) -> list[dict[str, Any]]:
@@ -72,7 +64,7 @@ class Feeds(MethodView):
         return _with_active([result.version])[0]
 
 
-@blp.route("/<int:version_id>")
+@blp.route("/<id:version_id>")
 class FeedById(MethodView):
     """One feed version."""
 
@@ -84,7 +76,7 @@ class FeedById(MethodView):
         return _with_active([feeds.get_version(db.session(), version_id)])[0]
 
 
-@blp.route("/<int:version_id>/notices")
+@blp.route("/<id:version_id>/notices")
 class FeedNotices(MethodView):
     """The stored notices of a version."""
 
@@ -98,7 +90,7 @@ class FeedNotices(MethodView):
         return {"total": total, "notices": page}
 
 
-@blp.route("/<int:version_id>/publish")
+@blp.route("/<id:version_id>/publish")
 class PublishFeed(MethodView):
     """Publication."""
 

@@ -38,6 +38,7 @@ blp = Blueprint(
 
 _BINARY = {"type": "string", "format": "binary"}
 _FEED_JSON = {"type": "object", "description": "The FeedMessage in protobuf's JSON mapping"}
+_FEED_DESCRIPTION = "A GTFS-Realtime FeedMessage (JSON with format=json)"
 _CACHE_HEADERS = {
     "ETag": {"schema": {"type": "string"}, "description": "Weak validator of the entities"},
     "Cache-Control": {"schema": {"type": "string"}, "description": "public, max-age=5"},
@@ -63,10 +64,17 @@ class TripUpdates(MethodView):
         200,
         _BINARY,
         content_type=PROTOBUF_MEDIA_TYPE,
-        description="A GTFS-Realtime FeedMessage (JSON with format=json)",
+        description=_FEED_DESCRIPTION,
         headers=_CACHE_HEADERS,
     )
     @blp.alt_response(304, description="Not modified since the copy named by If-None-Match")
+    @blp.alt_response(
+        200,
+        schema=_FEED_JSON,
+        content_type="application/json",
+        description=_FEED_DESCRIPTION,
+        success=True,
+    )
     def get(self, args: dict[str, Any]) -> Response:
         """The TripUpdates feed: one entity per cancelled or opened trip instance."""
         return _feed_response(as_json=args["format"] == "json")

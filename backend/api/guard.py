@@ -31,13 +31,13 @@ def require_role(*roles: Role) -> Callable[[View], View]:
         @functools.wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             principal = authenticate(db.session(), _bearer_token(), now=utc_now())
+            g.principal = principal  # known even when refused: the audit log names refusals
             if not any(grants(principal.role, role) for role in required):
                 names = " or ".join(role.value for role in required)
                 raise PermissionDeniedError(
                     "insufficient_role",
                     f"this needs the {names} role; the token is {principal.role}",
                 )
-            g.principal = principal
             return view(*args, **kwargs)
 
         documented = Blueprint.doc(

@@ -34,8 +34,11 @@ def idempotency_key(scope: str, body: dict[str, Any]) -> IdempotencyKey | None:
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None
-    if not key or len(key) > 255:
-        raise ServiceError("invalid_idempotency_key", "Idempotency-Key must be 1 to 255 characters")
+    if not key or len(key) > 255 or "\x00" in key:
+        raise ServiceError(
+            "invalid_idempotency_key",
+            "Idempotency-Key must be 1 to 255 characters, none of them NUL",
+        )
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
     return IdempotencyKey(scope, key, digest)
 

@@ -29,6 +29,7 @@ from backend import db
 from backend.api.guard import require_role
 from backend.api.media_schemas import CardLookupSchema, DayRangeArgsSchema, MediaJourneysSchema
 from backend.clock import utc_now
+from backend.rate_limits import RATE_LIMITED, LimitGroup, limited
 from backend.services import reconciliation_views as views
 
 blp = Blueprint(
@@ -40,6 +41,8 @@ blp = Blueprint(
 class CardJourneys(MethodView):
     """A rider's own card."""
 
+    @limited(LimitGroup.LOOKUPS)
+    @blp.alt_response(429, response=RATE_LIMITED)
     @blp.arguments(CardLookupSchema())
     @blp.response(200, MediaJourneysSchema)
     @blp.alt_response(400, response="BAD_REQUEST")

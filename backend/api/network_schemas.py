@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from backend.api.row_ids import MAX_OFFSET
+
 
 class StopSchema(ma.Schema):
     """A stop or station of the active timetable."""
@@ -30,7 +32,7 @@ class StopSearchArgsSchema(ma.Schema):
 
     q = ma.fields.String(load_default="", validate=ma.validate.Length(max=100))
     limit = ma.fields.Integer(load_default=20, validate=ma.validate.Range(min=1, max=200))
-    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0))
+    offset = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=MAX_OFFSET))
 
 
 class RouteSchema(ma.Schema):

@@ -24,6 +24,8 @@ from backend.api.reservation_schemas import (
     HoldSchema,
 )
 from backend.clock import utc_now
+from backend.metrics import booking_outcome
+from backend.rate_limits import RATE_LIMITED, LimitGroup, limited
 from backend.services import bookings, claim_reads, hold_lifecycle, reservations
 from backend.services.bookings import Passenger
 from backend.services.reservations import HoldRequest
@@ -56,6 +58,8 @@ class Availability(MethodView):
 class Holds(MethodView):
     """Holds on seats and places."""
 
+    @limited(LimitGroup.RESERVATIONS)
+    @blp.alt_response(429, response=RATE_LIMITED)
     @blp.arguments(HoldRequestSchema())
     @blp.response(201, HoldSchema)
     @blp.doc(parameters=IDEMPOTENCY_PARAMETERS)
@@ -74,7 +78,9 @@ class Holds(MethodView):
             accessible=body["accessible"],
             bikes=body["bikes"],
         )
-        return respond(reservations.create_hold(inventory(), hold, utc_now(), key))
+        with booking_outcome("hold", "created"):
+            outcome = reservations.create_hold(inventory(), hold, utc_now(), key)
+        return respond(outcome)
 
 
 @blp.route("/holds/<hold_id>")
@@ -87,6 +93,8 @@ class HoldById(MethodView):
         """Show a hold and its state."""
         return hold_lifecycle.get_hold(db.session(), hold_id, utc_now())
 
+    @limited(LimitGroup.RESERVATIONS)
+    @blp.alt_response(429, response=RATE_LIMITED)
     @blp.response(200, HoldSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     def delete(self, hold_id: str) -> dict[str, Any]:
@@ -98,20 +106,23 @@ class HoldById(MethodView):
 class Bookings(MethodView):
     """Bookings."""
 
+    @limited(LimitGroup.RESERVATIONS)
+    @blp.alt_response(429, response=RATE_LIMITED)
     @blp.arguments(BookingRequestSchema())
     @blp.response(201, BookingSchema)
     @blp.doc(parameters=IDEMPOTENCY_PARAMETERS)
     def post(self, body: dict[str, Any]) -> Response:
         """Confirm a live hold as a booking (410 ``hold_expired`` if it ran out)."""
         key = idempotency_key("POST /api/v1/bookings", body)
-        outcome = bookings.confirm(
-            inventory(),
-            body["hold_id"],
-            passengers=[Passenger(p["name"]) for p in body["passengers"]],
-            email=body["contact_email"],
-            now=utc_now(),
-            key=key,
-        )
+        with booking_outcome("confirm", "booked"):
+            outcome = bookings.confirm(
+                inventory(),
+                body["hold_id"],
+                passengers=[Passenger(p["name"]) for p in body["passengers"]],
+                email=body["contact_email"],
+                now=utc_now(),
+                key=key,
+            )
         return respond(outcome)
 
 
@@ -119,6 +130,8 @@ class Bookings(MethodView):
 class BookingByReference(MethodView):
     """One booking, unlocked by its reference and contact email."""
 
+    @limited(LimitGroup.LOOKUPS)
+    @blp.alt_response(429, response=RATE_LIMITED)
     @blp.arguments(BookingLookupSchema(), location="query")
     @blp.response(200, BookingSchema)
     @blp.alt_response(404, response="NOT_FOUND")
@@ -131,6 +144,8 @@ class BookingByReference(MethodView):
 class BookingCancel(MethodView):
     """Cancelling a booking."""
 
+    @limited(LimitGroup.RESERVATIONS)
+    @blp.alt_response(429, response=RATE_LIMITED)
     @blp.arguments(BookingLookupSchema())
     @blp.response(200, BookingSchema)
     @blp.alt_response(404, response="NOT_FOUND")

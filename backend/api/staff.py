@@ -91,7 +91,7 @@ class Tokens(MethodView):
         return {"token": plaintext, **{name: getattr(token, name) for name in TokenSchema().fields}}
 
 
-@blp.route("/tokens/<int:token_id>")
+@blp.route("/tokens/<id:token_id>")
 class TokenById(MethodView):
     """One token."""
 

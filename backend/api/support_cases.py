@@ -45,6 +45,7 @@ from backend.api.support_schemas import (
 )
 from backend.auth.roles import Role
 from backend.clock import utc_now
+from backend.rate_limits import RATE_LIMITED, LimitGroup, limited
 from backend.services import support_queue as queue
 from backend.services import support_requests
 from backend.services.support_cases import find_case
@@ -62,6 +63,8 @@ def current_sla() -> SlaPolicy:
 class TravelerCases(MethodView):
     """A traveler's cases."""
 
+    @limited(LimitGroup.SUPPORT)
+    @blp.alt_response(429, response=RATE_LIMITED)
     @blp.arguments(TravelerCaseRequestSchema())
     @blp.response(201, TravelerCaseSchema)
     @blp.alt_response(400, response="BAD_REQUEST")
@@ -91,6 +94,8 @@ class TravelerCases(MethodView):
 class TravelerCaseLookup(MethodView):
     """A traveler's case, found by its reference and e-mail address."""
 
+    @limited(LimitGroup.LOOKUPS)
+    @blp.alt_response(429, response=RATE_LIMITED)
     @blp.arguments(CaseLookupSchema())
     @blp.response(200, TravelerCaseSchema)
     @blp.alt_response(404, response="NOT_FOUND")
@@ -105,6 +110,8 @@ class TravelerCaseLookup(MethodView):
 class TravelerReplies(MethodView):
     """A traveler's replies."""
 
+    @limited(LimitGroup.SUPPORT)
+    @blp.alt_response(429, response=RATE_LIMITED)
     @blp.arguments(TravelerReplySchema())
     @blp.response(201, TravelerCaseSchema)
     @blp.alt_response(400, response="BAD_REQUEST")

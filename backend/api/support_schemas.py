@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from backend.api.row_ids import MAX_BIG_ROW_ID, MAX_ROW_ID
 from backend.models.support import CASE_KINDS, CASE_PRIORITIES, CASE_STATUSES
 from backend.services.support_policy import MAX_NOTE, MAX_SUBJECT
 
@@ -16,6 +17,7 @@ KINDS = {"enum": list(CASE_KINDS)}
 STATUSES = {"enum": list(CASE_STATUSES)}
 PRIORITIES = {"enum": list(CASE_PRIORITIES)}
 _UID = r"^(?:[0-9a-fA-F]{2}){1,64}$"
+_STAFF_ID = ma.validate.Range(min=1, max=MAX_ROW_ID)
 
 
 class TravelerCaseRequestSchema(ma.Schema):
@@ -192,15 +194,17 @@ class StaffCaseRequestSchema(ma.Schema):
     card_uid = ma.fields.String(
         load_default=None, allow_none=True, validate=ma.validate.Regexp(_UID)
     )
-    tap_id = ma.fields.Integer(load_default=None, allow_none=True)
+    tap_id = ma.fields.Integer(
+        load_default=None, allow_none=True, validate=ma.validate.Range(min=1, max=MAX_BIG_ROW_ID)
+    )
     travel_day = ma.fields.Date(load_default=None, allow_none=True)
-    assignee_id = ma.fields.Integer(load_default=None, allow_none=True)
+    assignee_id = ma.fields.Integer(load_default=None, allow_none=True, validate=_STAFF_ID)
 
 
 class CaseAssignSchema(ma.Schema):
     """Who works the case (null: nobody)."""
 
-    assignee_id = ma.fields.Integer(required=True, allow_none=True)
+    assignee_id = ma.fields.Integer(required=True, allow_none=True, validate=_STAFF_ID)
 
 
 class CaseStatusSchema(ma.Schema):

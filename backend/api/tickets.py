@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 from typing import Any
 
 from flask import Response
@@ -25,11 +24,14 @@ from backend.api.guard import require_role
 from backend.api.idempotency import IDEMPOTENCY_PARAMETERS, idempotency_key, inventory, respond
 from backend.clock import utc_now
 from backend.errors import NotFoundError
+from backend.rate_limits import RATE_LIMITED, LimitGroup, limited
 from backend.services import passes, ticket_checks, tickets
 from fares.rules import DeviceRole
 from fares.tap import MediaKind, PresentedMedia
 
 blp = Blueprint("tickets", __name__, url_prefix="/api/v1", description="Tickets")
+QR_IMAGE = {"type": "string", "format": "binary"}
+QR_DESCRIPTION = "The QR code: SVG with qr.svg, PNG with qr.png"
 
 
 @blp.route("/tickets/check")
@@ -60,7 +62,7 @@ def _presented(body: dict[str, Any]) -> PresentedMedia:
     if body.get("ndef") is not None:
         try:
             octets = base64.b64decode(body["ndef"], validate=True)
-        except binascii.Error:
+        except ValueError:  # binascii.Error, or text that is not even ASCII
             octets = b""  # not base64: judged malformed like any unreadable message
         return PresentedMedia(MediaKind.NDEF, octets)
     card = body["card"]
@@ -83,8 +85,10 @@ class TicketById(MethodView):
 class TicketQr(MethodView):
     """A ticket's QR code."""
 
-    @blp.response(200, content_type="image/svg+xml")
-    @blp.alt_response(200, content_type="image/png", description="with qr.png")
+    @blp.response(200, QR_IMAGE, content_type="image/svg+xml", description=QR_DESCRIPTION)
+    @blp.alt_response(
+        200, schema=QR_IMAGE, content_type="image/png", description=QR_DESCRIPTION, success=True
+    )
     @blp.alt_response(404, response="NOT_FOUND")
     def get(self, ticket_id: str, image_format: str) -> Response:
         """The QR code of the ticket's credential, as SVG (qr.svg) or PNG (qr.png)."""
@@ -99,6 +103,8 @@ class TicketQr(MethodView):
 class Passes(MethodView):
     """Period passes."""
 
+    @limited(LimitGroup.RESERVATIONS)
+    @blp.alt_response(429, response=RATE_LIMITED)
     @blp.arguments(PassRequestSchema())
     @blp.response(201, PassSchema)
     @blp.alt_response(404, response="NOT_FOUND")

@@ -116,7 +116,7 @@ class Webhooks(MethodView):
         return {**webhook_endpoints.endpoint_json(endpoint), "secret": secret}
 
 
-@blp.route("/<int:endpoint_id>")
+@blp.route("/<id:endpoint_id>")
 class Webhook(MethodView):
     """One webhook endpoint."""
 
@@ -129,7 +129,7 @@ class Webhook(MethodView):
         return Response(status=204)
 
 
-@blp.route("/<int:endpoint_id>/deliveries")
+@blp.route("/<id:endpoint_id>/deliveries")
 class WebhookDeliveries(MethodView):
     """An endpoint's delivery log."""
 

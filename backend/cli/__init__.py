@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from backend.cli.backups import backup, restore
+from backend.cli.check import check
 from backend.cli.context import CliContext, FaregateGroup
 from backend.cli.database import db_group
 from backend.cli.feeds import gtfs_group
@@ -13,6 +15,7 @@ from backend.cli.reconcile import reconcile
 from backend.cli.serve import serve
 from backend.cli.settings import config_group
 from backend.cli.tokens import token_group
+from backend.cli.travelers import travelers_group
 from backend.cli.trips import trips_group
 from backend.cli.users import user_group
 from backend.cli.vehicles import vehicles_group
@@ -44,6 +47,10 @@ cli.add_command(keys_group)
 cli.add_command(reconcile)
 cli.add_command(vehicles_group)
 cli.add_command(trips_group)
+cli.add_command(travelers_group)
+cli.add_command(backup)
+cli.add_command(restore)
+cli.add_command(check)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from backend import metrics
 from backend.cli.context import CliContext, pass_context
 from backend.jobs import run_jobs
 from backend.leadership import leader
@@ -18,6 +19,7 @@ def jobs(click_ctx: click.Context) -> None:
         context = click_ctx.find_object(CliContext)
         if context is None:  # pragma: no cover - the faregate group always sets it
             raise click.UsageError("run as `faregate jobs`")
+        metrics.serve_job_runner_metrics(context.settings.jobs_metrics_bind)
         run_jobs(context.settings)
 
 

@@ -1,7 +1,14 @@
-"""``faregate serve``: run the app under gunicorn, the production WSGI server."""
+"""``faregate serve``: run the app under gunicorn, the production WSGI server.
+
+Metrics: the server's processes (workers, job runner) share one metrics folder
+(``backend.metrics_folder``), prepared and exported to them before any starts; the master
+tells prometheus-client of every worker that exits (``child_exit``). Access log lines end with
+the request's id, read from the ``X-Request-Id`` response header (``backend.request_ids``).
+"""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from typing import Any
@@ -10,9 +17,16 @@ import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from backend import metrics
 from backend.app import create_app
 from backend.cli.context import CliContext, pass_context
+from backend.metrics_folder import MetricsFolder
 from backend.settings import Settings
+
+# gunicorn's default line, and the request id the app answered with.
+ACCESS_LOG_FORMAT = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" request_id=%({x-request-id}o)s'
+)
 
 
 class GunicornServer(BaseApplication):
@@ -25,7 +39,21 @@ class GunicornServer(BaseApplication):
         self._jobs = jobs
         self._config_path = config_path
         self._runner: subprocess.Popen[bytes] | None = None
+        self._metrics: MetricsFolder | None = None
         super().__init__()
+
+    def run(self) -> None:
+        """Serve until stopped, with a metrics folder for this run."""
+        master = os.getpid()
+        self._metrics = MetricsFolder.prepare(self._settings.metrics_dir)
+        self._metrics.export()
+        try:
+            super().run()
+        finally:
+            # Workers leave gunicorn's loop by raising SystemExit through here: only the
+            # master, which outlives them and the job runner, removes the folder.
+            if os.getpid() == master:
+                self._metrics.remove()
 
     def _start_jobs(self, _arbiter: object) -> None:
         # A process of its own: the web workers never run jobs, and the master forks no
@@ -45,17 +73,23 @@ class GunicornServer(BaseApplication):
                 self._runner.kill()
             self._runner = None
 
+    @staticmethod
+    def _worker_exited(_arbiter: object, worker: Any) -> None:
+        metrics.mark_process_dead(worker.pid)
+
     def load_config(self) -> None:
         """Apply Faregate's settings to gunicorn."""
         options: dict[str, object] = {
             "bind": self._settings.bind,
             "workers": self._settings.workers,
             "accesslog": "-",
+            "access_log_format": ACCESS_LOG_FORMAT,
             "errorlog": "-",
             "loglevel": self._settings.log_level.lower(),
             "graceful_timeout": 10,
             "when_ready": self._start_jobs,
             "on_exit": self._stop_jobs,
+            "child_exit": self._worker_exited,
         }
         if "control_socket_disable" in self.cfg.settings:
             # Faregate does not use gunicorn's control socket; one shared path per user

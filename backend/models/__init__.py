@@ -1,5 +1,6 @@
 """SQLAlchemy 2 models; importing this package registers every table on ``Base.metadata``."""
 
+from backend.models.audit import AuditEvent
 from backend.models.base import Base
 from backend.models.devices import Device, RuleBundleRecord, Tap
 from backend.models.disruptions import (
@@ -40,6 +41,7 @@ __all__ = [
     "GTFS_TABLES",
     "ActiveFeed",
     "ApiToken",
+    "AuditEvent",
     "Base",
     "Booking",
     "BookingPassenger",

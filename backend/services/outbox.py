@@ -136,10 +136,13 @@ def queue_email(
     dedupe_key: str | None = None,
 ) -> bool:
     """Add an e-mail to ``to`` to the caller's transaction (the caller commits); False when a
-    message with ``dedupe_key`` is already in the outbox, so nothing new was queued."""
+    message with ``dedupe_key`` is already in the outbox, or ``to`` is in the reserved
+    ``.invalid`` domain, so nothing new was queued."""
     recipient = to.strip()
     if not _is_address(recipient):
         raise ServiceError("invalid_recipient", f"{to!r} is not an e-mail address", status=422)
+    if recipient.lower().endswith(".invalid"):
+        return False  # never deliverable (RFC 2606), e.g. an erased traveler's placeholder
     if any(c in subject for c in "\r\n") or len(subject) > MAX_SUBJECT:
         raise ServiceError(
             "invalid_subject", f"a subject is one line of at most {MAX_SUBJECT} characters"

@@ -39,8 +39,8 @@ def card_fingerprint(technology: str, uid_hex: str) -> str:
 def day_range(first: date | None, last: date | None, today: date) -> tuple[date, date]:
     """The travel days asked for (by default the ``DEFAULT_SPAN_DAYS`` up to ``today``);
     400 ``invalid_date_range`` or ``date_range_too_long``."""
-    last = last or (today if first is None else first + timedelta(days=DEFAULT_SPAN_DAYS - 1))
-    first = first or last - timedelta(days=DEFAULT_SPAN_DAYS - 1)
+    last = last or (today if first is None else _shifted(first, DEFAULT_SPAN_DAYS - 1))
+    first = first or _shifted(last, -(DEFAULT_SPAN_DAYS - 1))
     if last < first:
         raise ServiceError("invalid_date_range", "to comes before from")
     if (last - first).days >= MAX_SPAN_DAYS:
@@ -48,6 +48,15 @@ def day_range(first: date | None, last: date | None, today: date) -> tuple[date,
             "date_range_too_long", f"ask for at most {MAX_SPAN_DAYS} travel days at once"
         )
     return first, last
+
+
+def _shifted(day: date, days: int) -> date:
+    """``day`` moved by ``days``, stopping at the first or last date there is (a default
+    range next to year 1 or 9999 is cut short rather than failing)."""
+    try:
+        return day + timedelta(days=days)
+    except OverflowError:
+        return date.max if days > 0 else date.min
 
 
 def media_journeys(session: Session, fingerprint: str, first: date, last: date) -> dict[str, Any]:

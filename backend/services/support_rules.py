@@ -307,7 +307,8 @@ def _capped(session: Session, fingerprint: str, day: date) -> bool:
         select(Journey.id)
         .where(
             Journey.fingerprint == fingerprint,
-            Journey.travel_day.between(day, day + CAP_HORIZON),
+            # A horizon past the last date there is ends on that date.
+            Journey.travel_day.between(day, min(day, date.max - CAP_HORIZON) + CAP_HORIZON),
             Journey.limited_by.is_not(None),
         )
         .limit(1)

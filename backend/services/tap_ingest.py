@@ -27,6 +27,7 @@ from backend.models import Device, Tap
 from backend.services.tap_upload import TapUpload, UploadedTap, tapped_at
 
 TAPS: Table = Tap.__table__  # type: ignore[assignment]
+MAX_SKEW_MS = 2**31 - 1
 
 # On PostgreSQL a batch goes as one array per column, unnested by the server: one statement
 # with a dozen parameters instead of a dozen per tap. The device, the time received and the
@@ -93,7 +94,7 @@ def ingest(session: Session, device: Device, upload: Upload, now: datetime) -> d
         device.acked_sequence = max(device.acked_sequence, highest)
     device.last_sync_at = now
     if upload.device_time is not None:
-        device.clock_skew_ms = round((upload.device_time - now).total_seconds() * 1000)
+        device.clock_skew_ms = clock_skew_ms(upload.device_time, now)
     if upload.backlog is not None:
         device.backlog = upload.backlog
     if upload.bundle_version is not None:
@@ -104,6 +105,14 @@ def ingest(session: Session, device: Device, upload: Upload, now: datetime) -> d
         "stored": stored,
         "server_time": now.isoformat(),
     }
+
+
+def clock_skew_ms(device_time: datetime, now: datetime) -> int:
+    """How far ahead of ``now`` the device's clock is, in milliseconds, held to what the
+    INTEGER column keeps (about 24.8 days either way): a validator whose clock lost its time
+    (back to 1970, say) still has its taps stored, and its status shows the skew at the limit."""
+    skew = round((device_time - now).total_seconds() * 1000)
+    return max(-MAX_SKEW_MS, min(MAX_SKEW_MS, skew))
 
 
 def _columns(taps: Sequence[UploadedTap], device_id: str, now: datetime) -> dict[str, Any]:

@@ -7,10 +7,13 @@ An upload carries up to ``MAX_BATCH`` journal rows of format version 1
                "kind": "qr_text" | "ndef" | "credential" | "account",
                "fingerprint": 64 hex chars, "ticket_id": str <= 32 | null,
                "product_id": str <= 128 | null, "allowed": bool, "reason": str <= 40 | null,
-               "bundle_version": int | null,
+               "bundle_version": int >= 0 | null,
                "trip_instance": str <= 160 | null (optional: a bus's trip)}, ...],
      "device_time": ISO 8601 with offset | null, "backlog": int >= 0 | null,
-     "bundle_version": int | null}
+     "bundle_version": int >= 0 | null}
+
+Integers are bounded by the columns that keep them: ``seq`` and bundle versions by BIGINT,
+``backlog`` by INTEGER; a larger number is refused like any malformed field.
 
 An upload is the one body that grows with a device's backlog, so it is checked straight from
 the request bytes by pydantic's compiled validator (a few microseconds per tap) rather than
@@ -30,6 +33,10 @@ from backend.errors import ServiceError
 
 MAX_BATCH = 5000
 LATEST_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
+MAX_BIGINT = 2**63 - 1
+MAX_INTEGER = 2**31 - 1
+
+BundleVersion = Annotated[int | None, Field(ge=0, le=MAX_BIGINT)]
 
 MediaKind = Literal["qr_text", "ndef", "credential", "account"]
 
@@ -40,7 +47,7 @@ class UploadedTap(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     v: Literal[1]
-    seq: Annotated[int, Field(ge=1)]
+    seq: Annotated[int, Field(ge=1, le=MAX_BIGINT)]
     nonce: Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
     at: Annotated[int, Field(ge=0, le=LATEST_MS, description="UTC epoch milliseconds")]
     kind: MediaKind
@@ -49,7 +56,7 @@ class UploadedTap(BaseModel):
     product_id: Annotated[str | None, Field(max_length=128)] = None
     allowed: bool
     reason: Annotated[str | None, Field(max_length=40)] = None
-    bundle_version: int | None = None
+    bundle_version: BundleVersion = None
     trip_instance: Annotated[
         str | None,
         Field(min_length=1, max_length=160, description="a bus's trip (TRIP@YYYY-MM-DD)"),
@@ -63,8 +70,8 @@ class TapUpload(BaseModel):
 
     taps: Annotated[list[UploadedTap], Field(max_length=MAX_BATCH)]
     device_time: AwareDatetime | None = None
-    backlog: Annotated[int | None, Field(ge=0)] = None
-    bundle_version: int | None = None
+    backlog: Annotated[int | None, Field(ge=0, le=MAX_INTEGER)] = None
+    bundle_version: BundleVersion = None
 
 
 _UPLOAD = TypeAdapter(TapUpload)

@@ -3,7 +3,8 @@ writers' lock, and idempotent replays; database refusals become 409/503 with a c
 
 Lock waits are bounded by ``lock_timeout`` (set once per connection): a request that cannot
 get its locks in time gets 503 ``busy_try_again``, one that loses a race 409 ``seat_taken`` or
-``sold_out``, never a 500.
+``sold_out``, one whose database is lost or refuses writes (a failover) 503
+``database_unavailable``, never a 500.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy import Connection, delete, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from backend.db import Executor, core
+from backend.db import Executor, core, database_unavailable, unavailable_refusal
 from backend.errors import ConflictError, ServiceError
 from backend.models import IdempotencyRecord
 from backend.services.reservation_store import IdempotencyKey, Inventory, Outcome
@@ -75,6 +76,8 @@ def _database_refusal(error: DBAPIError) -> ServiceError:
         return ServiceError("busy_try_again", "too many travelers at once; try again", status=503)
     if state == "23505" and "idempotency_record" in text_:
         return _IdempotencyRaceError("idempotency_in_flight", "the same request is in progress")
+    if database_unavailable(error):
+        return unavailable_refusal(error)
     raise error
 
 

@@ -19,7 +19,6 @@ from backend.web.traveler import init_traveler
 
 def init_web(app: Flask, settings: Settings) -> None:
     """Configure sessions and page protections on ``app``."""
-    console.allow_large_uploads(app)  # before the CSRF check reads the form
     protection.init_protection(app, settings)
     init_traveler(app, settings)
     console.init_console(app)

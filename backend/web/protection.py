@@ -4,8 +4,13 @@ headers.
 - The session secret is read from ``session_secret_file``, made on first start (mode 0600)
   when missing; several workers starting at once agree on one file.
 - Session cookies are HttpOnly and SameSite=Lax, and Secure when ``secure_cookies`` is set
-  (the site is served over HTTPS; ``X-Forwarded-Proto`` from a proxy is then trusted, and so
-  is the client address the proxy adds to ``X-Forwarded-For``, which sign-in limits count).
+  (the site is served over HTTPS).
+- Behind ``trusted_proxies`` reverse proxies, werkzeug's ProxyFix takes the scheme, host and
+  client address from their ``X-Forwarded-Proto``, ``-Host`` and ``-For`` (the address is what
+  sign-in and rate limits count). With 0, the default, those headers are ignored: anyone can
+  send them, and a client could pose as many addresses. HTTPS behind a proxy
+  (``secure_cookies``) with no trusted proxy is logged as a warning, as every client would
+  then share the proxy's address.
 - Every unsafe request to a page (POST, PUT, PATCH, DELETE outside ``/api``) must carry the
   session's CSRF token (Flask-WTF): a form field ``csrf_token`` or an ``X-CSRFToken`` header.
   A missing or wrong token is 400 ``csrf_failed`` and changes nothing.
@@ -16,6 +21,7 @@ headers.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import secrets
 import tempfile
@@ -28,6 +34,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.settings import Settings, SettingsError
 
+log = logging.getLogger(__name__)
 SESSION_LIFETIME = timedelta(hours=12)
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -61,8 +68,15 @@ def init_protection(app: Flask, settings: Settings) -> None:
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session
         WTF_CSRF_SSL_STRICT=settings.secure_cookies,
     )
-    if settings.secure_cookies:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    proxies = settings.trusted_proxies
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
+    elif settings.secure_cookies:
+        log.warning(
+            "secure_cookies is on but trusted_proxies is 0: behind an HTTPS proxy every client "
+            "has the proxy's address, and shares its sign-in and rate limits. Set "
+            "trusted_proxies to the number of proxies in front of the server."
+        )
     csrf.init_app(app)
 
     @app.before_request

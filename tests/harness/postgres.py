@@ -1,105 +1,60 @@
 """Reach a real PostgreSQL server for tests: ``TEST_DATABASE_URL`` or a throwaway cluster.
 
-The throwaway cluster is made with the server binaries found on the machine (``pg_config
---bindir`` or ``/usr/lib/postgresql/*/bin``), listens only on a private Unix socket and is
-removed when the test session ends. PostgreSQL refuses to run as root, so under root the
-cluster belongs to the ``postgres`` (or ``nobody``) account.
+The throwaway cluster is made by ``backend.ops.clusters`` with the server binaries found on
+the machine (``pg_config --bindir`` or ``/usr/lib/postgresql/*/bin``), listens only on a
+private Unix socket and is removed when the test session ends. PostgreSQL refuses to run as
+root, so under root the cluster belongs to the ``postgres`` (or ``nobody``) account.
 """
 
 from __future__ import annotations
 
-import glob
 import os
-import pwd
-import shutil
-import subprocess
-import tempfile
 import uuid
-from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL
 
 from backend.db import normalize_url
+from backend.ops.clusters import ClusterFolder, LocalCluster, find_server_binaries
 
-
-def find_server_binaries() -> Path | None:
-    """The directory holding ``initdb`` and ``pg_ctl``, or None when PostgreSQL is absent."""
-    candidates: list[str] = []
-    if shutil.which("pg_config"):
-        found = subprocess.run(
-            ["pg_config", "--bindir"], capture_output=True, text=True, check=False
-        )
-        candidates.append(found.stdout.strip())
-    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
-    for directory in candidates:
-        if directory and all(Path(directory, tool).exists() for tool in ("initdb", "pg_ctl")):
-            return Path(directory)
-    return None
+__all__ = [
+    "ThrowawayCluster",
+    "create_database",
+    "drop_database",
+    "find_server_binaries",
+    "reset_database",
+    "url_from_environment",
+]
 
 
 class ThrowawayCluster:
-    """A private PostgreSQL cluster in a temporary directory."""
+    """A private PostgreSQL cluster in a temporary directory, reached on a Unix socket only."""
 
     def __init__(self, bindir: Path) -> None:
         self.bindir = bindir
-        self.root = Path(tempfile.mkdtemp(prefix="faregate-pg-"))
-        self.data = self.root / "data"
-        self.socket_dir = self.root / "socket"
-        self._owner = _unprivileged_account()
+        self._folder: ClusterFolder | None = None
+        self._cluster: LocalCluster | None = None
 
     def start(self) -> URL:
         """Initialise and start the cluster; return a URL to its ``postgres`` database."""
-        self.socket_dir.mkdir()
-        if self._owner is not None:
-            os.chmod(self.root, 0o755)  # noqa: S103 - the cluster owner must enter it
-            for path in (self.root, self.socket_dir):
-                os.chown(path, self._owner.pw_uid, self._owner.pw_gid)
-        self._run(["initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8"])
-        options = f"-k {self.socket_dir} -c listen_addresses='' -c fsync=off"
-        self._run(
-            [
-                "pg_ctl",
-                "-D",
-                str(self.data),
-                "-o",
-                options,
-                "-l",
-                str(self.root / "log"),
-                "-w",
-                "start",
-            ]
-        )
+        self._folder = ClusterFolder()
+        self._cluster = LocalCluster(self._folder, self.bindir, "data")
+        self._cluster.initialise()
+        self._cluster.start({"listen_addresses": "", "fsync": "off"})
         return URL.create(
             "postgresql+psycopg",
             username="postgres",
             database="postgres",
-            query={"host": str(self.socket_dir)},
+            query={"host": str(self._cluster.socket_dir)},
         )
 
     def stop(self) -> None:
         """Stop the server and delete its files."""
-        if self.data.exists():
-            self._run(["pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop"])
-        shutil.rmtree(self.root, ignore_errors=True)
-
-    def _run(self, argv: Sequence[str]) -> None:
-        command = [str(self.bindir / argv[0]), *argv[1:]]
-        if self._owner is not None:
-            command = ["runuser", "-u", self._owner.pw_name, "--", *command]
-        subprocess.run(command, check=True, capture_output=True, timeout=120)
-
-
-def _unprivileged_account() -> pwd.struct_passwd | None:
-    if os.geteuid() != 0:
-        return None
-    for name in ("postgres", "nobody"):
-        try:
-            return pwd.getpwnam(name)
-        except KeyError:
-            continue
-    raise RuntimeError("running as root and no postgres or nobody account to run PostgreSQL")
+        if self._cluster is not None:
+            self._cluster.stop_if_running()
+        if self._folder is not None:
+            self._folder.remove()
 
 
 def create_database(server: URL, prefix: str = "faregate_test") -> URL:

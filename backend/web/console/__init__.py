@@ -8,7 +8,9 @@ directly. Roles: support staff read every page; planners also upload and publish
 provision, re-token and revoke devices, cancel trips, choose seat maps, and add and
 deactivate webhook endpoints; admins also manage staff accounts, and must sign in with a
 second factor (``guard`` and ``backend.services.two_factor``). Support cases are worked by
-support staff and admins only; planners do not see them (``cases``).
+support staff and admins only; planners do not see them (``cases``), nor the export and
+erasure of a traveler's personal data (``travelers``). Admins read the audit log of staff
+actions (``audit``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from backend.services.trip_loads import TripSummaryCache
 
 # The view modules register their pages on ``bp`` when they are imported.
 from backend.web.console import (  # noqa: F401
+    audit,
     cases,
     dashboard,
     devices,
@@ -30,17 +33,13 @@ from backend.web.console import (  # noqa: F401
     security,
     sign_in,
     staff,
+    travelers,
     trips,
     webhooks,
 )
 from backend.web.console.blueprint import bp
 from backend.web.console.charts import BriefCache
 from backend.web.console.network import SUMMARIES_KEY
-
-
-def allow_large_uploads(app: Flask) -> None:
-    """Feed uploads may be larger than other forms; call before the CSRF check is added."""
-    feeds.allow_feed_uploads(app)
 
 
 def init_console(app: Flask) -> None:

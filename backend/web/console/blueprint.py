@@ -26,8 +26,10 @@ NAV: tuple[tuple[str, str, Role | None], ...] = (
     ("console.seat_maps", "Seat maps", None),
     ("console.devices", "Devices", None),
     ("console.cases", "Cases", Role.SUPPORT),
+    ("console.travelers", "Travelers", Role.SUPPORT),  # personal data: export, erasure
     ("console.webhooks", "Messaging", None),  # webhooks, with the e-mail outbox beside them
     ("console.staff", "Staff", Role.ADMIN),
+    ("console.audit", "Audit", Role.ADMIN),
 )
 
 

@@ -8,7 +8,7 @@ why, and its publish button is disabled (the service refuses it anyway, ``feed_h
 
 from __future__ import annotations
 
-from flask import Flask, current_app, flash, render_template, request
+from flask import current_app, flash, render_template, request
 from werkzeug.wrappers import Response
 
 from backend import db
@@ -20,20 +20,6 @@ from backend.web.console.blueprint import bp
 from backend.web.console.guard import current_staff, page, redirect_to
 
 PAGE_SIZE = 50
-UPLOAD_ENDPOINT = "console.upload_feed"
-
-
-def allow_feed_uploads(app: Flask) -> None:
-    """Let the upload form carry a feed as large as the API takes.
-
-    Registered before the CSRF check, which reads the form and so the whole body.
-    """
-
-    @app.before_request
-    def _feed_upload_size() -> None:
-        if request.endpoint == UPLOAD_ENDPOINT:
-            settings = current_app.config["FAREGATE_SETTINGS"]
-            request.max_content_length = settings.feed_upload_max_mb * 1024 * 1024
 
 
 @bp.get("/feeds", endpoint="feeds")
@@ -81,7 +67,7 @@ def upload_feed() -> str | Response:
     return redirect_to("console.feed_report", version_id=version.id)
 
 
-@bp.get("/feeds/<int:version_id>")
+@bp.get("/feeds/<id:version_id>")
 @page()
 def feed_report(version_id: int) -> str:
     """A version's validation report: counts per code and the notices, sortable."""
@@ -114,7 +100,7 @@ def feed_report(version_id: int) -> str:
     )
 
 
-@bp.post("/feeds/<int:version_id>/publish")
+@bp.post("/feeds/<id:version_id>/publish")
 @page(Role.PLANNER)
 def publish_feed(version_id: int) -> Response:
     """Make the version the active timetable; a draft is refused."""

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from backend import db
 from backend.clock import utc_now
 from backend.errors import AuthenticationError
+from backend.rate_limits import LimitGroup, limited
 from backend.services import staff_sessions, staff_sign_in
 from backend.services.login_throttle import LoginLockedError
 from backend.web.console.blueprint import bp
@@ -29,6 +30,7 @@ def client_address() -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limited(LimitGroup.SIGN_IN, methods=("POST",))
 def login() -> PageAnswer:
     """Sign in with email and password."""
     target = safe_next(request.values.get("next"))
@@ -61,6 +63,7 @@ def login() -> PageAnswer:
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
+@limited(LimitGroup.SIGN_IN, methods=("POST",))
 def second_factor() -> PageAnswer:
     """The second step for staff with two-factor sign-in: a TOTP or recovery code."""
     target = safe_next(request.values.get("next"))

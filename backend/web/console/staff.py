@@ -43,7 +43,7 @@ def add_staff() -> str | Response:
     return redirect_to("console.staff")
 
 
-@bp.post("/staff/<int:user_id>/active")
+@bp.post("/staff/<id:user_id>/active")
 @page(Role.ADMIN)
 def set_staff_active(user_id: int) -> Response:
     """Disable or enable an account."""
@@ -59,7 +59,7 @@ def set_staff_active(user_id: int) -> Response:
     return redirect_to("console.staff")
 
 
-@bp.post("/staff/<int:user_id>/two-factor/reset")
+@bp.post("/staff/<id:user_id>/two-factor/reset")
 @page(Role.ADMIN)
 def reset_staff_two_factor(user_id: int) -> Response:
     """Remove someone's two-factor sign-in; they set it up again at their next sign-in."""

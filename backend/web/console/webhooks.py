@@ -55,7 +55,7 @@ def add_webhook() -> str | tuple[str, int]:
     )
 
 
-@bp.post("/webhooks/<int:endpoint_id>/deactivate", endpoint="deactivate_webhook")
+@bp.post("/webhooks/<id:endpoint_id>/deactivate", endpoint="deactivate_webhook")
 @page(Role.PLANNER)
 def deactivate_webhook(endpoint_id: int) -> Response:
     """Stop sending events to an endpoint; its delivery log stays."""

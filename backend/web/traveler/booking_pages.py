@@ -19,6 +19,7 @@ from backend import db
 from backend.clock import utc_now
 from backend.errors import NotFoundError, ServiceError
 from backend.models import Booking, Payment
+from backend.rate_limits import LimitGroup, limited
 from backend.services import bookings, cancellation_views, checkout, tickets, trip_summaries
 from backend.services.payments import Step, amount_text, next_step, provider_named
 from backend.services.trip_summaries import LegSummary
@@ -44,6 +45,7 @@ def find_form() -> str:
 
 
 @bp.post("/bookings")
+@limited(LimitGroup.LOOKUPS)
 def find() -> Response | str:
     """Open the booking the reference and email name; the form again when none matches."""
     (reference, email), errors = read_lookup(request.form)
@@ -99,6 +101,7 @@ def cancel_form(reference: str) -> Response | str:
 
 
 @bp.post("/bookings/<reference>/cancel")
+@limited(LimitGroup.RESERVATIONS)
 def cancel(reference: str) -> Response | str:
     """Cancel the booking: seats freed, tickets revoked, payment voided or refunded."""
     booking = _unlocked(reference)

@@ -29,6 +29,7 @@ from backend import db
 from backend.clock import utc_now
 from backend.errors import NotFoundError, ServiceError
 from backend.models.support import CASE_KINDS
+from backend.rate_limits import LimitGroup, limited
 from backend.services import support_requests
 from backend.services.support_cases import find_case
 from backend.services.support_policy import KIND_LABELS, MAX_NOTE, MAX_SUBJECT, SlaPolicy
@@ -54,6 +55,7 @@ def help_form() -> str:
 
 
 @bp.post("/help")
+@limited(LimitGroup.SUPPORT)
 def open_case() -> Response | str:
     """Open the case; the form again, with a message per field, when something is wrong."""
     form, errors = _read_case_form()
@@ -95,6 +97,7 @@ def find_form() -> str:
 
 
 @bp.post("/help/cases")
+@limited(LimitGroup.LOOKUPS)
 def find() -> Response | str:
     """Open the case the reference and e-mail name."""
     reference = request.form.get("reference", "").strip().upper()[:12]
@@ -126,6 +129,7 @@ def case_page(reference: str) -> Response | str:
 
 
 @bp.post("/help/cases/<reference>/reply")
+@limited(LimitGroup.SUPPORT)
 def reply(reference: str) -> Response | str:
     """Add the traveler's reply (reopening a resolved case)."""
     reference = reference.upper()

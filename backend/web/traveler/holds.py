@@ -18,6 +18,8 @@ from werkzeug.wrappers import Response
 from backend import db
 from backend.clock import utc_now
 from backend.errors import ServiceError
+from backend.metrics import booking_outcome
+from backend.rate_limits import LimitGroup, limited
 from backend.services import checkout, hold_lifecycle, trip_summaries
 from backend.services.checkout import Checkout
 from backend.services.payments import labels
@@ -58,6 +60,7 @@ def hold_page(hold_id: str) -> Response | str:
 
 
 @bp.post("/holds/<hold_id>")
+@limited(LimitGroup.RESERVATIONS)
 def check_out(hold_id: str) -> Response | str:
     """Pay and book the hold; the form again with messages when something is wrong."""
     hold = hold_lifecycle.get_hold(db.session(), hold_id, utc_now())
@@ -70,7 +73,8 @@ def check_out(hold_id: str) -> Response | str:
         return _hold_page(hold, form, errors, None)
     order = Checkout(hold_id, form.names, form.email, form.provider)
     try:
-        reference = checkout.check_out(inventory(), offered, order, utc_now())
+        with booking_outcome("confirm", "booked"):
+            reference = checkout.check_out(inventory(), offered, order, utc_now())
     except ServiceError as refusal:
         if refusal.code in ("hold_not_found", "passenger_count_mismatch"):
             raise
@@ -83,6 +87,7 @@ def check_out(hold_id: str) -> Response | str:
 
 
 @bp.post("/holds/<hold_id>/release")
+@limited(LimitGroup.RESERVATIONS)
 def release(hold_id: str) -> Response:
     """Let the hold's seats go and go back to the seat map."""
     hold = hold_lifecycle.get_hold(db.session(), hold_id, utc_now())

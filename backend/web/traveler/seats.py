@@ -16,6 +16,8 @@ from werkzeug.wrappers import Response
 from backend import db
 from backend.clock import utc_now
 from backend.errors import NotFoundError, ServiceError
+from backend.metrics import booking_outcome
+from backend.rate_limits import LimitGroup, limited
 from backend.services import claim_reads, reservations, trip_summaries
 from backend.services.trip_summaries import LegSummary
 from backend.web.traveler.context import inventory, refusal_page
@@ -54,6 +56,7 @@ def seat_map(trip_instance: str) -> str:
 
 
 @bp.post("/trips/<trip_instance>/seats")
+@limited(LimitGroup.RESERVATIONS)
 def hold_seats(trip_instance: str) -> Response | str:
     """Hold the seats picked, or seats for a party; the map again with a message if refused."""
     board, alight = _stops()
@@ -66,7 +69,8 @@ def hold_seats(trip_instance: str) -> Response | str:
         return _seat_page(trip_instance, board, alight, errors={}, picked=())
     now = utc_now()
     try:
-        outcome = reservations.create_hold(inventory(), hold, now)
+        with booking_outcome("hold", "created"):
+            outcome = reservations.create_hold(inventory(), hold, now)
     except ServiceError as refusal:
         if refusal.code in PAGE_REFUSALS:
             raise

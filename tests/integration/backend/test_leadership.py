@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+from pathlib import Path
 
 import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
 from click.testing import CliRunner
 from sqlalchemy import Engine, text
 
 from backend import leadership
 from backend.cli import cli
+from backend.db import Database
+from backend.jobs import add_jobs, inventory_for
 from backend.leadership import Leadership, leader
+from backend.settings import Settings
+from tests.harness.network import free_port
 
 pytestmark = pytest.mark.postgres
 
@@ -109,3 +116,24 @@ def test_the_cli_names_the_leading_runner(postgres_url: str) -> None:
         assert named.output.startswith(running.name)
     finally:
         running.close()
+
+
+def test_a_job_meeting_an_unreachable_database_logs_one_line_and_the_runner_goes_on(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/faregate"
+    settings = Settings(
+        database_url=url, db_connect_timeout_s=1, signing_keys_file=str(tmp_path / "keys.json")
+    )
+    database = Database(url, connect_timeout_s=1)
+    scheduler = BackgroundScheduler(timezone="UTC")
+    add_jobs(scheduler, inventory_for(settings, database))
+    sweep = scheduler.get_job("sweep_expired_holds")
+    assert sweep is not None
+
+    with caplog.at_level(logging.WARNING, logger="backend.jobs"):
+        assert sweep.func(*sweep.args) is None
+    assert [record.getMessage().split(":")[0] for record in caplog.records] == [
+        "sweep_expired_holds not run"
+    ]
+    database.dispose()

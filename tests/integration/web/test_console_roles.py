@@ -49,9 +49,10 @@ PAGES = [
     ("POST", "/console/staff", "admin"),
     ("POST", "/console/staff/1/active", "admin"),
     ("POST", "/console/staff/1/two-factor/reset", "admin"),
+    ("GET", "/console/audit", "admin"),
 ]
 RANK = {"support": 0, "planner": 1, "admin": 2}
-# Support cases: support staff and admins work them; planners are refused.
+# Support cases and travelers' personal data: support staff and admins only; planners are refused.
 CASE_PAGES = [
     ("GET", "/console/cases"),
     ("GET", "/console/cases/CS-AAAAAA"),
@@ -60,6 +61,9 @@ CASE_PAGES = [
     ("POST", "/console/cases/CS-AAAAAA/priority"),
     ("POST", "/console/cases/CS-AAAAAA/notes"),
     ("POST", "/console/cases/CS-AAAAAA/check"),
+    ("GET", "/console/travelers"),
+    ("POST", "/console/travelers/export"),
+    ("POST", "/console/travelers/erase"),
 ]
 
 
@@ -151,3 +155,20 @@ def test_support_sees_no_buttons_it_may_not_use(client: FlaskClient, database: D
     assert "Upload a feed" not in feeds_page
     assert "Provision a device" not in devices_page
     assert ">Staff<" not in devices_page  # no link to the admins' page
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", f"/console/feeds/{2**40}"),
+        ("POST", f"/console/feeds/{2**40}/publish"),
+        ("POST", f"/console/staff/{2**40}/active"),
+        ("POST", f"/console/webhooks/{2**40}/deactivate"),
+    ],
+)
+def test_an_id_past_the_integer_keys_names_no_console_page(
+    planner: ConsoleSession, method: str, path: str
+) -> None:
+    token = csrf_token(planner.get("/console/seat-maps"))
+    response = planner.client.open(path, method=method, data={"csrf_token": token})
+    assert response.status_code == 404

@@ -267,7 +267,8 @@ def test_behind_a_proxy_the_client_address_it_forwards_is_counted(
     settings: Settings, database: Database
 ) -> None:
     make_staff(database, "plan@example.org", "planner")
-    proxied = create_app(settings.replace(secure_cookies=True))
+    # One trusted proxy: the address it adds to X-Forwarded-For is the client's.
+    proxied = create_app(settings.replace(secure_cookies=True, trusted_proxies=1))
     try:
         client = proxied.test_client()
 

@@ -57,6 +57,10 @@ def test_faregate_config_names_the_file(tmp_path: Path) -> None:
         ("reconcile_at = '24:00'\n", "reconcile_at '24:00' is not a time of day"),
         ("max_journey_minutes = 0\n", "max_journey_minutes must be at least 1"),
         ("max_fare_minor = -1\n", "max_fare_minor must be 0 or more"),
+        ("rate_limit_lookups = 'often'\n", "rate_limit_lookups 'often' is not a rate limit"),
+        ("rate_limit_storage_url = 'mysql://db'\n", "rate_limit_storage_url 'mysql://db' must"),
+        ("trusted_proxies = -1\n", "trusted_proxies must be 0 or more"),
+        ("request_body_max_kb = 0\n", "request_body_max_kb must be at least 1"),
     ],
 )
 def test_refuses_bad_files(tmp_path: Path, content: str, fragment: str) -> None:
@@ -78,3 +82,19 @@ def test_refuses_a_non_integer_environment_value() -> None:
 
 def test_log_level_is_case_insensitive() -> None:
     assert load_settings(environ={"FAREGATE_LOG_LEVEL": "debug"}).log_level == "DEBUG"
+
+
+def test_rate_limits_read_from_the_environment() -> None:
+    settings = load_settings(
+        environ={
+            "FAREGATE_RATE_LIMITS_ENABLED": "false",
+            "FAREGATE_RATE_LIMIT_SUPPORT": "5/minute;20/day",
+            "FAREGATE_RATE_LIMIT_STORAGE_URL": "redis://127.0.0.1:6379/2",
+            "FAREGATE_TRUSTED_PROXIES": "2",
+        }
+    )
+    assert settings.rate_limits_enabled is False
+    assert settings.rate_limit_support == "5/minute;20/day"
+    assert settings.rate_limit_storage_url == "redis://127.0.0.1:6379/2"
+    assert settings.trusted_proxies == 2
+    assert load_settings(environ={"FAREGATE_RATE_LIMIT_LOOKUPS": ""}).rate_limit_lookups == ""
