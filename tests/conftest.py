@@ -218,8 +218,31 @@ def empty_tables(url: str) -> None:
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             _drop_partitions(connection)
-            quoted = ", ".join(f'"{name}"' for name in tables)
-            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+            # TRUNCATE costs some milliseconds per table whether or not it holds rows: only
+            # the tables a test wrote to are emptied, and only the sequences it moved restart.
+            holding = (
+                connection.execute(
+                    text(
+                        " UNION ALL ".join(
+                            f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")"
+                            for name in tables
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            if holding:
+                quoted = ", ".join(f'"{name}"' for name in holding)
+                connection.execute(text(f"TRUNCATE {quoted} CASCADE"))
+            moved = connection.execute(
+                text(
+                    "SELECT schemaname, sequencename FROM pg_sequences "
+                    "WHERE last_value IS NOT NULL AND schemaname = current_schema()"
+                )
+            ).all()
+            for schema, sequence in moved:
+                connection.execute(text(f'ALTER SEQUENCE "{schema}"."{sequence}" RESTART'))
         else:
             for name in tables:
                 connection.execute(text(f'DELETE FROM "{name}"'))
