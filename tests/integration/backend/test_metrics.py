@@ -3,7 +3,6 @@ holds, device syncs, tap ingest and request timings."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ from backend.services import feeds
 from backend.settings import Settings
 from tests.conftest import empty_tables
 from tests.harness.feeds import SAMPLE_FEED
+from tests.harness.filled_database import tap
 from tests.harness.scraped_metrics import Scrape
 from tests.integration.traveler.world import (
     post_form,
@@ -172,21 +172,6 @@ def _provisioned(client: FlaskClient, planner: dict[str, str], device_id: str) -
     return {"Authorization": f"Device {provisioned.json['token']}"}
 
 
-def _tap(sequence: int) -> dict[str, Any]:
-    return {
-        "v": 1,
-        "seq": sequence,
-        "nonce": secrets.token_hex(16),
-        "at": int((T0 + timedelta(seconds=sequence)).timestamp() * 1000),
-        "kind": "qr_text",
-        "fingerprint": secrets.token_hex(32),
-        "ticket_id": secrets.token_hex(8),
-        "product_id": "p",
-        "allowed": True,
-        "bundle_version": 1,
-    }
-
-
 @pytest.mark.usefixtures("published")
 def test_a_device_sync_shows_its_backlog_and_lag_and_counts_its_taps(
     client: FlaskClient, planner: dict[str, str]
@@ -197,10 +182,10 @@ def test_a_device_sync_shows_its_backlog_and_lag_and_counts_its_taps(
     assert client.post("/api/v1/devices/gate-3/revoke", headers=planner).status_code == 200
     before = scrape(client)
 
-    batch = [_tap(1), _tap(2), _tap(3)]
+    batch = [tap(1), tap(2), tap(3)]
     first = client.post("/api/v1/device/taps", json={"taps": batch, "backlog": 7}, headers=gate)
     assert first.json["stored"] == 3, first.json
-    resent = client.post("/api/v1/device/taps", json={"taps": [*batch[1:], _tap(4)]}, headers=gate)
+    resent = client.post("/api/v1/device/taps", json={"taps": [*batch[1:], tap(4)]}, headers=gate)
     assert resent.json["stored"] == 1, resent.json
     after = scrape(client)
 
