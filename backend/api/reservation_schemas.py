@@ -1,12 +1,9 @@
-"""Request and response bodies of the seat availability, hold and booking API."""
+"""Response bodies and query arguments of the seat availability, hold and booking API (the
+hold and booking requests' bodies: ``reservation_bodies``)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import marshmallow as ma
-
-MAX_PARTY = 9
 
 
 class AvailabilityArgsSchema(ma.Schema):
@@ -52,36 +49,6 @@ class AvailabilitySchema(ma.Schema):
     seats = ma.fields.List(ma.fields.Nested(SeatStateSchema), required=True)
 
 
-class HoldRequestSchema(ma.Schema):
-    """Seats to hold: chosen (``seats``) or assigned (``party`` and preferences)."""
-
-    trip_instance = ma.fields.String(required=True, validate=ma.validate.Length(max=160))
-    from_stop = ma.fields.String(required=True, data_key="from")
-    to_stop = ma.fields.String(required=True, data_key="to")
-    seats = ma.fields.List(
-        ma.fields.String(validate=ma.validate.Length(min=1, max=40)),
-        load_default=list,
-        validate=ma.validate.Length(max=MAX_PARTY),
-        metadata={"description": "seat labels the traveler picked; empty to have seats assigned"},
-    )
-    party = ma.fields.Integer(
-        load_default=None, validate=ma.validate.Range(min=1, max=MAX_PARTY), allow_none=True
-    )
-    seat_class = ma.fields.String(load_default=None, allow_none=True)
-    together = ma.fields.Boolean(load_default=True)
-    position = ma.fields.String(
-        load_default=None, allow_none=True, validate=ma.validate.OneOf(["window", "aisle"])
-    )
-    accessible = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=MAX_PARTY))
-    bikes = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=MAX_PARTY))
-
-    @ma.validates_schema
-    def _party_matches_seats(self, data: dict[str, Any], **_: Any) -> None:
-        seats, party = data.get("seats") or [], data.get("party")
-        if seats and party is not None and party != len(seats):
-            raise ma.ValidationError("party must equal the number of seats", "party")
-
-
 class MoneySchema(ma.Schema):
     """An amount in minor units of its currency."""
 
@@ -124,24 +91,6 @@ class HoldSchema(ma.Schema):
     )
     created_at = ma.fields.String(required=True)
     expires_at = ma.fields.String(required=True)
-
-
-class PassengerSchema(ma.Schema):
-    """A traveler named on a booking."""
-
-    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
-
-
-class BookingRequestSchema(ma.Schema):
-    """Confirm a live hold with the travelers' names and a contact email."""
-
-    hold_id = ma.fields.String(required=True, validate=ma.validate.Length(max=32))
-    contact_email = ma.fields.Email(required=True, validate=ma.validate.Length(max=254))
-    passengers = ma.fields.List(
-        ma.fields.Nested(PassengerSchema),
-        required=True,
-        validate=ma.validate.Length(min=1, max=MAX_PARTY),
-    )
 
 
 class BookedPassengerSchema(ma.Schema):

@@ -13,14 +13,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from backend import db
+from backend.api import reservation_bodies
 from backend.api.idempotency import IDEMPOTENCY_PARAMETERS, idempotency_key, inventory, respond
 from backend.api.reservation_schemas import (
     AvailabilityArgsSchema,
     AvailabilitySchema,
     BookingLookupSchema,
-    BookingRequestSchema,
     BookingSchema,
-    HoldRequestSchema,
     HoldSchema,
 )
 from backend.clock import utc_now
@@ -60,23 +59,24 @@ class Holds(MethodView):
 
     @limited(LimitGroup.RESERVATIONS)
     @blp.alt_response(429, response=RATE_LIMITED)
-    @blp.arguments(HoldRequestSchema())
+    @blp.doc(requestBody=reservation_bodies.HOLD_REQUEST_BODY, parameters=IDEMPOTENCY_PARAMETERS)
     @blp.response(201, HoldSchema)
-    @blp.doc(parameters=IDEMPOTENCY_PARAMETERS)
-    def post(self, body: dict[str, Any]) -> Response:
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    def post(self) -> Response:
         """Hold seats (picked, or assigned for a party) or places on a leg range."""
-        key = idempotency_key("POST /api/v1/holds", body)
+        body = reservation_bodies.hold_body()
+        key = idempotency_key("POST /api/v1/holds", body.model_dump())
         hold = HoldRequest(
-            trip_instance=body["trip_instance"],
-            from_stop=body["from_stop"],
-            to_stop=body["to_stop"],
-            seats=tuple(body["seats"]),
-            party=body["party"],
-            seat_class=body["seat_class"],
-            together=body["together"],
-            position=body["position"],
-            accessible=body["accessible"],
-            bikes=body["bikes"],
+            trip_instance=body.trip_instance,
+            from_stop=body.from_stop,
+            to_stop=body.to_stop,
+            seats=body.seats,
+            party=body.party,
+            seat_class=body.seat_class,
+            together=body.together,
+            position=body.position,
+            accessible=body.accessible,
+            bikes=body.bikes,
         )
         with booking_outcome("hold", "created"):
             outcome = reservations.create_hold(inventory(), hold, utc_now(), key)
@@ -108,18 +108,19 @@ class Bookings(MethodView):
 
     @limited(LimitGroup.RESERVATIONS)
     @blp.alt_response(429, response=RATE_LIMITED)
-    @blp.arguments(BookingRequestSchema())
+    @blp.doc(requestBody=reservation_bodies.BOOKING_REQUEST_BODY, parameters=IDEMPOTENCY_PARAMETERS)
     @blp.response(201, BookingSchema)
-    @blp.doc(parameters=IDEMPOTENCY_PARAMETERS)
-    def post(self, body: dict[str, Any]) -> Response:
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    def post(self) -> Response:
         """Confirm a live hold as a booking (410 ``hold_expired`` if it ran out)."""
-        key = idempotency_key("POST /api/v1/bookings", body)
+        body = reservation_bodies.booking_body()
+        key = idempotency_key("POST /api/v1/bookings", body.model_dump())
         with booking_outcome("confirm", "booked"):
             outcome = bookings.confirm(
                 inventory(),
-                body["hold_id"],
-                passengers=[Passenger(p["name"]) for p in body["passengers"]],
-                email=body["contact_email"],
+                body.hold_id,
+                passengers=[Passenger(p.name) for p in body.passengers],
+                email=body.contact_email,
                 now=utc_now(),
                 key=key,
             )

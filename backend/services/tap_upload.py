@@ -17,19 +17,19 @@ Integers are bounded by the columns that keep them: ``seq`` and bundle versions 
 
 An upload is the one body that grows with a device's backlog, so it is checked straight from
 the request bytes by pydantic's compiled validator (a few microseconds per tap) rather than
-field by field in Python. ``OPENAPI_SCHEMA`` is its JSON schema as OpenAPI 3.0 has it.
+field by field in Python (``backend.services.json_bodies``). ``OPENAPI_SCHEMA`` is its JSON
+schema as OpenAPI 3.0 has it.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
-from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
-from pydantic_core import core_schema
 
 from backend.errors import ServiceError
+from backend.services.json_bodies import field_errors, openapi_schema
 
 MAX_BATCH = 5000
 LATEST_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
@@ -86,46 +86,11 @@ def parse_upload(raw: bytes) -> TapUpload:
             "validation_failed",
             "the upload is not a valid batch of taps",
             status=422,
-            details={"json": _field_errors(error)},
+            details={"json": field_errors(error)},
         ) from error
 
 
-def _field_errors(error: ValidationError) -> dict[str, Any]:
-    """pydantic's errors as nested ``{field: {index: {field: [message]}}}``, as webargs has
-    them for the other endpoints (``_schema`` for the body as a whole)."""
-    tree: dict[str, Any] = {}
-    for problem in error.errors(include_url=False, include_input=False):
-        path = [str(part) for part in problem["loc"]] or ["_schema"]
-        node = tree
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-        node.setdefault(path[-1], []).append(problem["msg"])
-    return tree
-
-
-class _OpenApi30(GenerateJsonSchema):
-    """JSON schema in OpenAPI 3.0's dialect: ``nullable`` rather than a null type, ``enum``
-    rather than ``const``."""
-
-    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
-        return {**self.generate_inner(schema["schema"]), "nullable": True}
-
-    def literal_schema(self, schema: core_schema.LiteralSchema) -> JsonSchemaValue:
-        generated = super().literal_schema(schema)
-        if "const" in generated:
-            generated["enum"] = [generated.pop("const")]
-        return generated
-
-
-def _openapi_schema() -> dict[str, Any]:
-    schema = TapUpload.model_json_schema(schema_generator=_OpenApi30)
-    definitions = schema.pop("$defs", {})
-    tap = definitions[UploadedTap.__name__]
-    schema["properties"]["taps"]["items"] = tap  # one nested model: inlined
-    return schema
-
-
-OPENAPI_SCHEMA = _openapi_schema()
+OPENAPI_SCHEMA = openapi_schema(TapUpload)
 
 
 def tapped_at(tap: UploadedTap) -> datetime:
