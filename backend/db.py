@@ -46,12 +46,15 @@ def normalize_url(url: str) -> URL:
     return parsed
 
 
-def make_engine(url: str, *, connect_timeout_s: int = 5, pool_size: int = 5) -> Engine:
+def make_engine(
+    url: str, *, connect_timeout_s: int = 5, pool_size: int = 5, autocommit: bool = False
+) -> Engine:
     """Create an engine for ``url`` with the per-backend settings Faregate relies on.
 
     ``pool_size`` connections are kept open per process, and as many again may be opened
     under load. A pooled PostgreSQL connection is checked with a round trip before use only
-    when it has sat idle for ``PING_AFTER_IDLE_S`` (see :func:`_ping_when_idle`).
+    when it has sat idle for ``PING_AFTER_IDLE_S`` (see :func:`_ping_when_idle`). With
+    ``autocommit`` every statement on the engine's (PostgreSQL) connections commits on its own.
     """
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -59,8 +62,9 @@ def make_engine(url: str, *, connect_timeout_s: int = 5, pool_size: int = 5) -> 
     connect_args: dict[str, Any] = {}
     if parsed.get_backend_name() == "postgresql":
         connect_args["connect_timeout"] = connect_timeout_s
+    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
     engine = create_engine(
-        parsed, pool_size=pool_size, max_overflow=pool_size, connect_args=connect_args
+        parsed, pool_size=pool_size, max_overflow=pool_size, connect_args=connect_args, **options
     )
     _ping_when_idle(engine)
     return engine
@@ -138,12 +142,22 @@ class Database:
             self.engine.execution_options(**{WRITER_OPTION: True}), expire_on_commit=False
         )
         # Connections whose every statement commits on its own, for writes made atomic by
-        # being one statement.
-        self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        # being one statement (every booking's, on PostgreSQL). There they have a pool of
+        # their own, whose connections stay in autocommit: taking one from the main pool
+        # would switch it into autocommit and back on every use.
+        self.autocommit = (
+            make_engine(
+                url, connect_timeout_s=connect_timeout_s, pool_size=pool_size, autocommit=True
+            )
+            if self.engine.dialect.name == "postgresql"
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
 
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+        if self.autocommit.pool is not self.engine.pool:
+            self.autocommit.dispose()
 
 
 Executor = Session | Connection
@@ -182,7 +196,9 @@ class LeanStatement:
         try:
             with driver.cursor() as cursor:
                 cursor.execute(sql, values)
-                return cursor.fetchall() if cursor.description else []
+                # ``rownumber`` is None when the statement returned no rows at all (cheaper to
+                # ask than ``description``, which builds a column object per column).
+                return cursor.fetchall() if cursor.rownumber is not None else []
         except psycopg.Error as error:
             if driver.broken:
                 # Let SQLAlchemy meet the broken connection itself (it sends nothing on it), so

@@ -62,7 +62,7 @@ from inventory.seatmap_files import parse_seat_map  # noqa: E402
 CLIENTS = 32
 ATTEMPTS = 5000
 FLOOR_REQUESTS = 5000
-WORKERS = int(__import__("os").environ.get("BW", "4"))
+WORKERS = 4
 TIMEOUT_S = 600
 DAY = "2008-06-02"
 STOPS = 20
