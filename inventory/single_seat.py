@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from inventory.legs import LegRange
 from inventory.seatmaps import SeatMap
 
-Rank = tuple[bool, int, int, int]
+Rank = tuple[bool, int, int]  # position missed, special attributes, slack
 
 
 def best_single_seat(
@@ -39,9 +39,12 @@ def best_single_seat(
     """
     board, alight, length = legs.board, legs.alight, len(legs)
     most_slack = last_leg_end - length
+    # Nothing can rank better than this: the preferred position, only the special
+    # attributes asked for, and no slack at all. The first seat that reaches it is the best.
+    perfect: Rank = (False, accessible + bike, 0)
     best: Rank | None = None
     best_label: str | None = None
-    for index, seat in enumerate(seat_map.seats):
+    for seat in seat_map.seats:  # in map order, so that the first of equal rank is kept
         if seat_class is not None and seat.seat_class != seat_class:
             continue
         attributes = seat.attributes
@@ -66,12 +69,9 @@ def best_single_seat(
             room = end - start - length
         else:
             room = most_slack
-        rank = (
-            position is not None and position not in attributes,
-            is_accessible + is_bike,
-            room,
-            index,
-        )
+        rank = (position is not None and position not in attributes, is_accessible + is_bike, room)
         if best is None or rank < best:
             best, best_label = rank, seat.label
+            if rank == perfect:
+                break
     return best_label
