@@ -9,9 +9,10 @@ In one run it
   (c) fires ATTEMPTS bookings (a hold with an assigned seat, then its confirmation) from
       CLIENTS concurrent clients, each for one leg, first all at one hot trip instance
       (``hot``), then spread over 100 trip instances (``spread``), each with throughput,
-      latency of the pair and refusals by code. The floor runs again after each case, and a
-      case's ``floor_rps`` is the mean of the floor runs just before and after it, so that a
-      machine whose speed drifts during the run (a shared one does) skews no ratio;
+      latency of the pair and refusals by code. Each case runs in ROUNDS slices, with a slice
+      of the floor before each and after the last, and a case's ``floor_rps`` counts those
+      floor slices: the case and its floor thus share the same stretches of the run, and a
+      machine whose speed drifts (a shared one does) skews no ratio;
   (d) counts, with SQL, seat-legs sold twice (``oversold``, which must be 0);
   (e) times ``inventory.assignment.assign_seats`` for a party of 4 on a 60-seat coach over 20
       stops with 70 % of seat-legs taken (median of 21 solves, ``assign_ms``).
@@ -61,7 +62,8 @@ from inventory.seatmap_files import parse_seat_map  # noqa: E402
 
 CLIENTS = 32
 ATTEMPTS = 5000
-FLOOR_REQUESTS = 5000
+FLOOR_REQUESTS = 5000  # per case, over its ROUNDS + 1 floor slices
+ROUNDS = 5
 WORKERS = 4
 TIMEOUT_S = 600
 DAY = "2008-06-02"
@@ -191,12 +193,29 @@ def floor_request(port: int) -> Callable[[], tuple[str, float]]:
     return call
 
 
-def floor_rps(port: int) -> float:
-    """Floor requests per second over one run of FLOOR_REQUESTS."""
-    seconds, _, outcomes = run_clients([floor_request(port)] * FLOOR_REQUESTS)
-    rate = outcomes["ok"] / seconds
-    print(f"floor: {rate:.0f} requests/s {dict(outcomes)}", flush=True)
-    return rate
+def run_case(
+    port: int, work: list[Callable[[], tuple[str, float]]]
+) -> tuple[tuple[float, list[float], Counter[str]], float]:
+    """Run ``work`` in ROUNDS slices between slices of the floor: the case's (seconds,
+    latencies, outcomes), and the floor's requests per second over its slices."""
+    floor_slice = [floor_request(port)] * (FLOOR_REQUESTS // (ROUNDS + 1))
+    size = -(-len(work) // ROUNDS)  # consecutive slices, each as varied as the whole
+    floor_seconds, floor_ok = 0.0, 0
+    seconds, latencies, outcomes = 0.0, [], Counter[str]()
+    for round_ in range(ROUNDS + 1):
+        spent, _, answered = run_clients(floor_slice)
+        floor_seconds += spent
+        floor_ok += answered.pop("ok", 0)
+        if answered:
+            print(f"floor refusals: {dict(answered)}", flush=True)
+        if round_ < ROUNDS:
+            spent, waited, got = run_clients(work[round_ * size : (round_ + 1) * size])
+            seconds += spent
+            latencies += waited
+            outcomes += got
+    rate = floor_ok / floor_seconds
+    print(f"floor: {rate:.0f} requests/s over {floor_ok} requests", flush=True)
+    return (seconds, latencies, outcomes), rate
 
 
 def booking(
@@ -327,19 +346,19 @@ def main() -> None:
         trips = [f"RUSH{trip:03d}@{DAY}" for trip in range(1, TRIPS)]
         with served(__file__, url, folder) as port:
             print(f"server on port {port}, {WORKERS} workers; {CLIENTS} clients", flush=True)
-            floors = [floor_rps(port)]
-            hot_run = run_clients([booking(port, HOT_TRIP, one_leg(i)) for i in range(ATTEMPTS)])
-            floors.append(floor_rps(port))
-            hot = figures(*hot_run, statistics.mean(floors[-2:]))
+            hot_run, hot_floor = run_case(
+                port, [booking(port, HOT_TRIP, one_leg(i)) for i in range(ATTEMPTS)]
+            )
+            hot = figures(*hot_run, hot_floor)
             print(f"hot: {hot}", flush=True)
-            spread_run = run_clients(
+            spread_run, spread_floor = run_case(
+                port,
                 [
                     booking(port, trips[i % len(trips)], one_leg(i // len(trips)))
                     for i in range(ATTEMPTS)
-                ]
+                ],
             )
-            floors.append(floor_rps(port))
-            spread = figures(*spread_run, statistics.mean(floors[-2:]))
+            spread = figures(*spread_run, spread_floor)
             print(f"spread: {spread}", flush=True)
             hot["oversold"] = spread["oversold"] = oversold(url)
     result = {"hot": hot, "spread": spread, "assign_ms": assign_ms()}
