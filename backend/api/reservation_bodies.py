@@ -29,7 +29,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from backend.errors import ServiceError
-from backend.services.json_bodies import field_errors, not_json, openapi_schema
+from backend.services.json_bodies import invalid_fields, not_json, openapi_schema
 from inventory.assignment_problem import MAX_PARTY
 
 Count = Annotated[int, Field(ge=0, le=MAX_PARTY)]
@@ -127,12 +127,7 @@ def _parse(adapter: TypeAdapter[Body]) -> Body:
                 status=400,
                 details={"json": ["Invalid JSON body."]},
             ) from error
-        raise ServiceError(
-            "validation_failed",
-            "the request body has invalid fields",
-            status=422,
-            details={"json": field_errors(error)},
-        ) from error
+        raise invalid_fields(error, "the request body has invalid fields") from error
 
 
 def _request_body(model: type[BaseModel]) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
 from pydantic_core import core_schema
 
+from backend.errors import ServiceError
+
 
 def field_errors(error: ValidationError) -> dict[str, Any]:
     """pydantic's errors as nested ``{field: {index: {field: [message]}}}``, as webargs has
@@ -28,6 +30,14 @@ def field_errors(error: ValidationError) -> dict[str, Any]:
             node = node.setdefault(part, {})
         node.setdefault(path[-1], []).append(problem["msg"])
     return tree
+
+
+def invalid_fields(error: ValidationError, message: str) -> ServiceError:
+    """The refusal of a body with bad, missing or unknown fields: 422 ``validation_failed``,
+    ``details.json`` naming each."""
+    return ServiceError(
+        "validation_failed", message, status=422, details={"json": field_errors(error)}
+    )
 
 
 def not_json(error: ValidationError) -> bool:

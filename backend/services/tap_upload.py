@@ -28,8 +28,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
-from backend.errors import ServiceError
-from backend.services.json_bodies import field_errors, openapi_schema
+from backend.services.json_bodies import invalid_fields, openapi_schema
 
 MAX_BATCH = 5000
 LATEST_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
@@ -82,12 +81,7 @@ def parse_upload(raw: bytes) -> TapUpload:
     try:
         return _UPLOAD.validate_json(raw)
     except ValidationError as error:
-        raise ServiceError(
-            "validation_failed",
-            "the upload is not a valid batch of taps",
-            status=422,
-            details={"json": field_errors(error)},
-        ) from error
+        raise invalid_fields(error, "the upload is not a valid batch of taps") from error
 
 
 OPENAPI_SCHEMA = openapi_schema(TapUpload)
