@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 ADDED, REMOVED = 1, 2
@@ -43,6 +44,7 @@ def active_services(
     return running
 
 
+@lru_cache(maxsize=1024)  # every booking prices a journey on one of a few days
 def service_day_start(day: date, zone: ZoneInfo) -> datetime:
     """The instant GTFS times of ``day`` count from: local noon minus 12 hours."""
     noon = datetime.combine(day, time(12), tzinfo=zone)

@@ -19,6 +19,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    String,
+    bindparam,
     delete,
     select,
     update,
@@ -27,7 +29,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from backend.db import Database, Executor, core
+from backend.db import Database, Executor, LeanStatement, core
 from backend.errors import ConflictError, NotFoundError, ServiceError
 from backend.models import (
     Hold,
@@ -167,12 +169,18 @@ def opened_map(session: Executor, inventory: Inventory, trip_instance: str) -> s
     A recorded map never changes, so each process remembers it (``Inventory.opened``)."""
     name = inventory.opened.get(trip_instance)
     if name is None:
-        name = session.scalar(
-            select(TripInventory.seat_map).where(TripInventory.trip_instance == trip_instance)
-        )
-        if name is not None:
-            inventory.opened[trip_instance] = name
+        rows = _OPENED_MAP.rows(session, {"trip_instance": trip_instance})
+        if rows:
+            name = inventory.opened[trip_instance] = rows[0][0]
     return name
+
+
+# Built once: each process asks it of every instance it sells on.
+_OPENED_MAP = LeanStatement(
+    select(TripInventory.seat_map).where(
+        TripInventory.trip_instance == bindparam("trip_instance", type_=String)
+    )
+)
 
 
 def _map_named(inventory: Inventory, resolved: ResolvedInstance, name: str | None) -> SeatMap:
