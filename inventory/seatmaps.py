@@ -23,9 +23,11 @@ its route, which wins over the default.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import threading
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any, TypeVar
 
 from inventory.errors import INVALID_SEAT_MAP, UNKNOWN_SEAT, InventoryError
 
@@ -97,6 +99,9 @@ class Seat:
         return attribute in self.attributes
 
 
+Derived = TypeVar("Derived")
+
+
 @dataclass(frozen=True)
 class SeatMap:
     """A vehicle layout and the trips, routes or default it is assigned to."""
@@ -111,6 +116,8 @@ class SeatMap:
     _labels: Mapping[str, Seat] = field(init=False, repr=False, compare=False)
     _row_positions: Mapping[str, tuple[int, int]] = field(init=False, repr=False, compare=False)
     _rows: tuple[tuple[Seat, ...], ...] = field(init=False, repr=False, compare=False)
+    _derived: dict[Hashable, Any] = field(init=False, repr=False, compare=False)
+    _derived_lock: threading.Lock = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "unassigned", MappingProxyType(dict(self.unassigned)))
@@ -124,6 +131,17 @@ class SeatMap:
         )
         object.__setattr__(self, "_rows", ordered)
         object.__setattr__(self, "_row_positions", MappingProxyType(self._positions()))
+        object.__setattr__(self, "_derived", {})
+        object.__setattr__(self, "_derived_lock", threading.Lock())
+
+    def derived(self, key: Hashable, make: Callable[[SeatMap], Derived]) -> Derived:
+        """``make(self)``, worked out once per ``key`` and kept with the map (which never
+        changes), for what a search needs of the map again and again."""
+        with self._derived_lock:
+            if key not in self._derived:
+                self._derived[key] = make(self)
+            value: Derived = self._derived[key]
+            return value
 
     def _fail(self, problem: str) -> InventoryError:
         return _invalid(f"seat map {self.name!r}: {problem}")

@@ -1,11 +1,16 @@
-"""The best seat for a party of one, found in one pass over the seat map.
+"""The best seat for a party of one, found without a pass over the whole seat map.
 
 A lone traveler has no one to sit with, so the assignment objective (``inventory.assignment``)
 reduces to ranking each free seat that meets the traveler's needs by position miss, spare
 special seats, slack and seat order, and taking the first. This is the path of nearly every
-booking in a rush, so it builds nothing per seat: a seat nobody has claimed has the most slack
-there is (the whole trip less the journey), and only claimed seats need their free interval
-worked out.
+booking in a rush, so it does as little per request as it can:
+
+- the seats that meet a kind of traveler's needs, in order of position miss, spare special
+  seats and map order, are worked out once per seat map (``SeatMap.derived``);
+- a seat nobody has claimed has the most slack there is (the whole trip less the journey), so
+  the best of those is the first unclaimed one in that order;
+- only the claimed seats need their free interval worked out, and only those that could still
+  beat the best found so far.
 """
 
 from __future__ import annotations
@@ -15,7 +20,9 @@ from collections.abc import Mapping, Sequence
 from inventory.legs import LegRange
 from inventory.seatmaps import SeatMap
 
-Rank = tuple[bool, int, int]  # position missed, special attributes, slack
+Rank = tuple[bool, int, int, int]  # position missed, special attributes, slack, map index
+Fit = tuple[bool, int, int]  # position missed, special attributes, map index
+Needs = tuple[str | None, str | None, bool, bool]  # class, position, accessible, bike
 
 
 def best_single_seat(
@@ -37,41 +44,47 @@ def best_single_seat(
     (accessible, bike) so that those seats stay for the travelers who need them, the least
     slack, and the earliest place in the map.
     """
+    needs: Needs = (seat_class, position, accessible, bike)
+    ordered, fits = seat_map.derived(("single seat", needs), lambda m: _fitting(m, needs))
     board, alight, length = legs.board, legs.alight, len(legs)
-    most_slack = last_leg_end - length
-    # Nothing can rank better than this: the preferred position, only the special
-    # attributes asked for, and no slack at all. The first seat that reaches it is the best.
-    perfect: Rank = (False, accessible + bike, 0)
     best: Rank | None = None
     best_label: str | None = None
-    for seat in seat_map.seats:  # in map order, so that the first of equal rank is kept
+    for label in ordered:
+        if not taken.get(label):
+            best, best_label = (*fits[label][:2], last_leg_end - length, fits[label][2]), label
+            break
+    for label, ranges in taken.items():
+        fit = fits.get(label)
+        if fit is None or not ranges or (best is not None and fit[:2] > best[:2]):
+            continue  # not for this traveler, unclaimed, or beaten whatever its slack
+        # The free interval around the journey, as ``inventory.availability.slack`` has it.
+        start, end = 0, last_leg_end
+        for claim in ranges:
+            if claim.alight <= board:
+                start = max(start, claim.alight)
+            elif claim.board >= alight:
+                end = min(end, claim.board)
+            else:
+                break  # taken on a leg of the journey
+        else:
+            rank = (fit[0], fit[1], end - start - length, fit[2])
+            if best is None or rank < best:
+                best, best_label = rank, label
+    return best_label
+
+
+def _fitting(seat_map: SeatMap, needs: Needs) -> tuple[tuple[str, ...], dict[str, Fit]]:
+    """The labels of the seats that meet ``needs``, best first but for slack, and how well
+    each fits."""
+    seat_class, position, accessible, bike = needs
+    fits: dict[str, Fit] = {}
+    for index, seat in enumerate(seat_map.seats):
+        is_accessible = seat.has("accessible")
+        is_bike = seat.has("bike")
         if seat_class is not None and seat.seat_class != seat_class:
             continue
-        attributes = seat.attributes
-        is_accessible = "accessible" in attributes
-        is_bike = "bike" in attributes
         if (accessible and not is_accessible) or (bike and not is_bike):
             continue
-        ranges = taken.get(seat.label)
-        if ranges:
-            # The free interval around the journey, as ``inventory.availability.slack`` has it.
-            start, end, free = 0, last_leg_end, True
-            for claim in ranges:
-                if claim.alight <= board:
-                    start = max(start, claim.alight)
-                elif claim.board >= alight:
-                    end = min(end, claim.board)
-                else:
-                    free = False  # taken on a leg of the journey
-                    break
-            if not free:
-                continue
-            room = end - start - length
-        else:
-            room = most_slack
-        rank = (position is not None and position not in attributes, is_accessible + is_bike, room)
-        if best is None or rank < best:
-            best, best_label = rank, seat.label
-            if rank == perfect:
-                break
-    return best_label
+        missed = position is not None and not seat.has(position)
+        fits[seat.label] = (missed, is_accessible + is_bike, index)
+    return tuple(sorted(fits, key=fits.__getitem__)), fits
