@@ -181,7 +181,7 @@ class LeanStatement:
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._compiled: tuple[str, dict[str, Any]] | None = None
+        self._compiled: tuple[bytes, dict[str, Any]] | None = None
         self._lock = threading.Lock()
 
     def rows(self, executor: Executor, params: Mapping[str, Any]) -> Sequence[Any]:
@@ -204,13 +204,15 @@ class LeanStatement:
                 # Let SQLAlchemy meet the broken connection itself (it sends nothing on it), so
                 # that it invalidates the pool as on any disconnect.
                 connection.execute(self.statement, dict(params))
-            raise DBAPIError.instance(sql, values, error, psycopg.Error) from error
+            raise DBAPIError.instance(sql.decode(), values, error, psycopg.Error) from error
 
-    def _for(self, dialect: Dialect) -> tuple[str, dict[str, Any]]:
+    def _for(self, dialect: Dialect) -> tuple[bytes, dict[str, Any]]:
         with self._lock:
             if self._compiled is None:
                 compiled = self.statement.compile(dialect=dialect)  # type: ignore[attr-defined]
-                self._compiled = (str(compiled), dict(compiled.params))
+                # As bytes, which psycopg sends as they are rather than encoding them on every
+                # execution; the statements are ASCII, the same in any client encoding.
+                self._compiled = (str(compiled).encode("ascii"), dict(compiled.params))
             return self._compiled
 
 

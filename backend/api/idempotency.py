@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from flask import Response, current_app, jsonify, request
+from pydantic import BaseModel
 
 from backend.errors import ServiceError
 from backend.services.reservation_store import IdempotencyKey, Inventory, Outcome
@@ -29,11 +30,14 @@ def inventory() -> Inventory:
     return found
 
 
-def idempotency_key(scope: str, body: dict[str, Any]) -> IdempotencyKey | None:
-    """The request's ``Idempotency-Key`` for ``scope``, with a digest of ``body``."""
+def idempotency_key(scope: str, body: dict[str, Any] | BaseModel) -> IdempotencyKey | None:
+    """The request's ``Idempotency-Key`` for ``scope``, with a digest of ``body`` (a body
+    checked by pydantic is digested as its fields, only when there is a key)."""
     key = request.headers.get("Idempotency-Key")
     if key is None:
         return None
+    if isinstance(body, BaseModel):
+        body = body.model_dump()
     if not key or len(key) > 255 or "\x00" in key:
         raise ServiceError(
             "invalid_idempotency_key",

@@ -65,7 +65,7 @@ class Holds(MethodView):
     def post(self) -> Response:
         """Hold seats (picked, or assigned for a party) or places on a leg range."""
         body = reservation_bodies.hold_body()
-        key = idempotency_key("POST /api/v1/holds", body.model_dump())
+        key = idempotency_key("POST /api/v1/holds", body)
         hold = HoldRequest(
             trip_instance=body.trip_instance,
             from_stop=body.from_stop,
@@ -114,7 +114,7 @@ class Bookings(MethodView):
     def post(self) -> Response:
         """Confirm a live hold as a booking (410 ``hold_expired`` if it ran out)."""
         body = reservation_bodies.booking_body()
-        key = idempotency_key("POST /api/v1/bookings", body.model_dump())
+        key = idempotency_key("POST /api/v1/bookings", body)
         with booking_outcome("confirm", "booked"):
             outcome = bookings.confirm(
                 inventory(),
