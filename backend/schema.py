@@ -6,12 +6,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
-from backend.db import WRITER_OPTION
+from backend.db import SQLITE_BUSY_TIMEOUT_MS, WRITER_OPTION
 
 SCRIPT_LOCATION = "backend:migrations"
 MIGRATION_LOCK = (7318, 2)  # (class, key) of the advisory lock that serializes upgrades
+# How long an upgrade waits for another one on SQLite: a whole migration, not a request.
+SQLITE_UPGRADE_WAIT_MS = 600_000
 
 
 def alembic_config() -> Config:
@@ -30,14 +32,29 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     takes the write lock at once (``BEGIN IMMEDIATE``), to the same effect.
     """
     config = alembic_config()
-    with engine.execution_options(**{WRITER_OPTION: True}).begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(
-                text("SELECT pg_advisory_xact_lock(:class, :key)"),
-                {"class": MIGRATION_LOCK[0], "key": MIGRATION_LOCK[1]},
-            )
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # wait for the write lock as long as another upgrade may hold it
+            _busy_timeout(connection, SQLITE_UPGRADE_WAIT_MS)
+        try:
+            with connection.execution_options(**{WRITER_OPTION: True}).begin():
+                if not sqlite:
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(:class, :key)"),
+                        {"class": MIGRATION_LOCK[0], "key": MIGRATION_LOCK[1]},
+                    )
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+        finally:
+            if sqlite:
+                _busy_timeout(connection, SQLITE_BUSY_TIMEOUT_MS)
+
+
+def _busy_timeout(connection: Connection, milliseconds: int) -> None:
+    """Set how long SQLite waits for a lock on ``connection``, outside any transaction."""
+    connection.connection.driver_connection.execute(  # type: ignore[union-attr]
+        f"PRAGMA busy_timeout = {int(milliseconds)}"
+    )
 
 
 def head_revisions() -> tuple[str, ...]:
