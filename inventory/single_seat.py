@@ -51,7 +51,8 @@ def best_single_seat(
     best_label: str | None = None
     for label in ordered:
         if not taken.get(label):
-            best, best_label = (*fits[label][:2], last_leg_end - length, fits[label][2]), label
+            missed, special, index = fits[label]
+            best, best_label = (missed, special, last_leg_end - length, index), label
             break
     for label, ranges in taken.items():
         fit = fits.get(label)
