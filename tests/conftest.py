@@ -23,11 +23,12 @@ from backend.app import create_app
 from backend.clock import utc_now
 from backend.db import Database, make_engine
 from backend.models import Base
-from backend.services import accounts
+from backend.services import accounts, feeds
 from backend.services.signing_keys import Keyring, save_keyring
 from backend.settings import Settings
 from fares.keys import SigningKey
 from tests.harness import postgres
+from tests.harness.feeds import SAMPLE_FEED
 
 pytest_plugins = ["pytester"]
 NO_POSTGRES = (
@@ -199,6 +200,29 @@ def staff_token(database: Database) -> Callable[..., str]:
         return plaintext
 
     return make
+
+
+SAMPLE_PUBLISHED_AT = datetime(2008, 6, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def published(database: Database) -> int:
+    """The sample feed, published at noon on 2008-06-01 (UTC); its version id."""
+    result = feeds.import_feed(
+        database,
+        SAMPLE_FEED,
+        filename="sample",
+        now=SAMPLE_PUBLISHED_AT,
+        today=SAMPLE_PUBLISHED_AT.date(),
+        publish=True,
+    )
+    return result.version.id
+
+
+@pytest.fixture
+def planner(staff_token: Callable[..., str]) -> dict[str, str]:
+    """API headers of a planner."""
+    return {"Authorization": f"Bearer {staff_token('planner')}"}
 
 
 def _in_ci() -> bool:

@@ -16,20 +16,10 @@ from sqlalchemy import func, select
 
 from backend.db import Database
 from backend.models import ApiToken, Tap
-from backend.services import feeds
-from tests.harness.feeds import SAMPLE_FEED
 
 TokenMaker = Callable[..., str]
 TOO_BIG = 2**63
 NUL_MESSAGE = ["must not contain NUL (U+0000) characters"]
-
-
-@pytest.fixture
-def published(database: Database) -> None:
-    when = datetime(2008, 6, 1, 12, 0, tzinfo=UTC)
-    feeds.import_feed(
-        database, SAMPLE_FEED, filename="sample", now=when, today=when.date(), publish=True
-    )
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -44,11 +44,6 @@ def today(database: Database, tmp_path: Path) -> date:
 
 
 @pytest.fixture
-def planner(staff_token: Callable[..., str]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {staff_token('planner')}"}
-
-
-@pytest.fixture
 def bus(client: FlaskClient, planner: dict[str, str]) -> dict[str, str]:
     """The Authorization header of a provisioned validator on bus-17."""
     created = client.post(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +16,10 @@ from sqlalchemy import func, select
 from backend.clock import utc_now
 from backend.db import Database
 from backend.models import Tap
-from backend.services import feeds
 from backend.services.device_bundles import current_bundle
 from backend.services.signing_keys import load_keyring
 from backend.settings import Settings
 from fares.bundle import RuleBundle, open_bundle
-from tests.harness.feeds import SAMPLE_FEED
 from tests.harness.reservations import book_through_api, reservable_settings
 
 T0 = datetime(2008, 6, 1, 12, 0, tzinfo=UTC)
@@ -30,18 +28,6 @@ T0 = datetime(2008, 6, 1, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path, signing_keys_file: str) -> Settings:
     return reservable_settings(database_url, tmp_path, signing_keys_file)
-
-
-@pytest.fixture
-def published(database: Database) -> None:
-    feeds.import_feed(
-        database, SAMPLE_FEED, filename="sample", now=T0, today=date(2008, 6, 1), publish=True
-    )
-
-
-@pytest.fixture
-def planner(staff_token: Callable[..., str]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {staff_token('planner')}"}
 
 
 def _device(client: FlaskClient, planner: dict[str, str], device_id: str = "gate-1") -> str:

@@ -3,8 +3,8 @@ holds, device syncs, tap ingest and request timings."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +15,8 @@ from sqlalchemy import update
 from backend.clock import utc_now
 from backend.db import Database
 from backend.models import Hold, SeatClaim
-from backend.services import feeds
 from backend.settings import Settings
 from tests.conftest import empty_tables
-from tests.harness.feeds import SAMPLE_FEED
 from tests.harness.filled_database import tap
 from tests.harness.scraped_metrics import Scrape
 from tests.integration.traveler.world import (
@@ -48,18 +46,6 @@ def database_url(postgres_url: str) -> Iterator[str]:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path, signing_keys_file: str) -> Settings:
     return traveler_settings(database_url, tmp_path, signing_keys_file)
-
-
-@pytest.fixture
-def published(database: Database) -> None:
-    feeds.import_feed(
-        database, SAMPLE_FEED, filename="sample", now=T0, today=date(2008, 6, 1), publish=True
-    )
-
-
-@pytest.fixture
-def planner(staff_token: Callable[..., str]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {staff_token('planner')}"}
 
 
 scrape = Scrape.of_app

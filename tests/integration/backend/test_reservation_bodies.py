@@ -5,7 +5,6 @@ anything. The body documented in the OpenAPI document is the one checked."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,19 +13,11 @@ from sqlalchemy import func, select
 
 from backend.db import Database
 from backend.models import Booking, Hold
-from backend.services import feeds
-from tests.harness.feeds import SAMPLE_FEED
+
+pytestmark = pytest.mark.usefixtures("published")
 
 TRIP = "CITY1@2008-06-02T06:00:00"
 HOLD = {"trip_instance": TRIP, "from": "STAGECOACH", "to": "NADAV", "party": 1}
-
-
-@pytest.fixture(autouse=True)
-def published(database: Database) -> None:
-    when = datetime(2008, 6, 1, 12, 0, tzinfo=UTC)
-    feeds.import_feed(
-        database, SAMPLE_FEED, filename="sample", now=when, today=when.date(), publish=True
-    )
 
 
 def nothing_held_or_booked(database: Database) -> bool:

@@ -48,14 +48,6 @@ def settings(database_url: str, tmp_path: Path, signing_keys_file: str) -> Setti
 
 
 @pytest.fixture
-def published(database: Database) -> int:
-    result = feeds.import_feed(
-        database, SAMPLE_FEED, filename="sample", now=T0, today=date(2008, 6, 1), publish=True
-    )
-    return result.version.id
-
-
-@pytest.fixture
 def inventory(app: Flask, published: int) -> Inventory:
     del published
     found: Inventory = app.extensions["faregate.inventory"]

@@ -8,7 +8,7 @@ import io
 import json
 import secrets
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +22,10 @@ from backend.clock import utc_now
 from backend.db import Database
 from backend.models import FeedVersion, Hold, SupportCase, Tap
 from backend.request_limits import TAP_BATCH_MAX_BYTES
-from backend.services import devices, feeds
+from backend.services import devices
 from backend.services.tap_upload import MAX_BATCH
 from backend.settings import Settings
-from tests.harness.feeds import SAMPLE_FEED, ZAKROCZYM_FEED
+from tests.harness.feeds import ZAKROCZYM_FEED
 from tests.harness.reservations import reservable_settings
 from tests.integration.web.console_session import ConsoleSession, csrf_token, make_staff
 
@@ -63,13 +63,6 @@ class UnreadableBody(io.RawIOBase):
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path, signing_keys_file: str) -> Settings:
     return reservable_settings(database_url, tmp_path, signing_keys_file)
-
-
-@pytest.fixture
-def published(database: Database) -> None:
-    feeds.import_feed(
-        database, SAMPLE_FEED, filename="sample", now=T0, today=date(2008, 6, 1), publish=True
-    )
 
 
 def count(database: Database, model: type) -> int:

@@ -23,7 +23,7 @@ from backend.settings import Settings
 from fares.credentials import Credential, verify
 from fares.media import parse_qr_text
 from fares.reasons import DenyReason
-from tests.harness.feeds import SAMPLE_FEED, ZAKROCZYM_FEED
+from tests.harness.feeds import ZAKROCZYM_FEED
 from tests.harness.reservations import book_through_api, reservable_settings
 
 T0 = datetime(2008, 6, 1, 12, 0, tzinfo=UTC)
@@ -43,13 +43,6 @@ def keys(tmp_path: Path, signing_keys_file: str) -> Path:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path, keys: Path) -> Settings:
     return reservable_settings(database_url, tmp_path, str(keys))
-
-
-@pytest.fixture
-def published(database: Database) -> None:
-    feeds.import_feed(
-        database, SAMPLE_FEED, filename="sample", now=T0, today=date(2008, 6, 1), publish=True
-    )
 
 
 def _credential(client: FlaskClient, ticket_id: str, keys: Path, at: datetime) -> Credential:

@@ -24,11 +24,6 @@ def published(database: Database, tmp_path: Path) -> None:
     publish_block_feed(database, tmp_path)
 
 
-@pytest.fixture
-def planner(staff_token: Callable[..., str]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {staff_token('planner')}"}
-
-
 def _put(client: FlaskClient, headers: dict[str, str], vehicle: str, body: Any) -> Any:
     return client.put(f"{URL}/{vehicle}", json=body, headers=headers)
 

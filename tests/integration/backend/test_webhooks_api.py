@@ -31,11 +31,6 @@ def bearer(token: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def planner(staff_token: Callable[..., str]) -> dict[str, str]:
-    return bearer(staff_token("planner"))
-
-
-@pytest.fixture
 def support(staff_token: Callable[..., str]) -> dict[str, str]:
     return bearer(staff_token("support"))
 
