@@ -62,7 +62,10 @@ def make_engine(
     connect_args: dict[str, Any] = {}
     if parsed.get_backend_name() == "postgresql":
         connect_args["connect_timeout"] = connect_timeout_s
-    options: dict[str, Any] = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+    options: dict[str, Any] = {}
+    if autocommit:
+        # Nothing is ever left open to roll back when a connection goes back to the pool.
+        options.update(isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
     engine = create_engine(
         parsed, pool_size=pool_size, max_overflow=pool_size, connect_args=connect_args, **options
     )
@@ -169,6 +172,9 @@ def core(executor: Executor) -> Connection:
     return executor.connection() if isinstance(executor, Session) else executor
 
 
+_CURSORS_KEY = "faregate_lean_cursors"
+
+
 class LeanStatement:
     """A statement of the reservation rush path, run on PostgreSQL by psycopg's own cursor.
 
@@ -192,19 +198,31 @@ class LeanStatement:
             return result.all() if result.returns_rows else []
         sql, defaults = self._for(connection.dialect)
         values = {**defaults, **params}
-        driver: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
+        pooled = connection.connection
+        driver: psycopg.Connection[Any] = pooled.driver_connection  # type: ignore[assignment]
         try:
-            with driver.cursor() as cursor:
-                cursor.execute(sql, values)
-                # ``rownumber`` is None when the statement returned no rows at all (cheaper to
-                # ask than ``description``, which builds a column object per column).
-                return cursor.fetchall() if cursor.rownumber is not None else []
+            cursor = self._cursor(pooled.info, driver)
+            cursor.execute(sql, values)
+            # ``rownumber`` is None when the statement returned no rows at all (cheaper to ask
+            # than ``description``, which builds a column object per column).
+            return cursor.fetchall() if cursor.rownumber is not None else []
         except psycopg.Error as error:
             if driver.broken:
                 # Let SQLAlchemy meet the broken connection itself (it sends nothing on it), so
                 # that it invalidates the pool as on any disconnect.
                 connection.execute(self.statement, dict(params))
             raise DBAPIError.instance(sql.decode(), values, error, psycopg.Error) from error
+
+    def _cursor(self, info: dict[Any, Any], driver: psycopg.Connection[Any]) -> psycopg.Cursor[Any]:
+        """This statement's cursor on ``driver``, kept with the pooled connection (whose
+        ``info`` lasts as long as the driver's connection, and which one thread at a time
+        uses). Run again with the same query, a cursor keeps what psycopg worked out for it:
+        how to send each parameter's type and read each column's."""
+        cursors: dict[LeanStatement, psycopg.Cursor[Any]] = info.setdefault(_CURSORS_KEY, {})
+        cursor = cursors.get(self)
+        if cursor is None or cursor.closed or cursor.connection is not driver:
+            cursor = cursors[self] = driver.cursor()
+        return cursor
 
     def _for(self, dialect: Dialect) -> tuple[bytes, dict[str, Any]]:
         with self._lock:
