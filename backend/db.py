@@ -15,6 +15,7 @@ refusal the client may retry, 503 ``database_unavailable``, never a 500: see
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -120,7 +121,7 @@ def _sqlite_engine(url: URL) -> Engine:
     def _configure(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _write_ahead_log(cursor)
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
 
@@ -130,6 +131,29 @@ def _sqlite_engine(url: URL) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+# Attempts at switching a database file to WAL that another connection's switch refused.
+WAL_SWITCH_ATTEMPTS = 20
+WAL_SWITCH_PAUSE_S = 0.01
+
+
+def _write_ahead_log(cursor: sqlite3.Cursor) -> None:
+    """Put the database in WAL mode (which stays with the file once set).
+
+    Connections opening a new file at once (servers started together) may each read it while
+    another switches it: the switch needs them gone, and SQLite refuses one of them at once,
+    without waiting, rather than let the two wait for each other. The refused one tries again
+    after a pause, by when the file is switched.
+    """
+    for attempt in range(WAL_SWITCH_ATTEMPTS):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == WAL_SWITCH_ATTEMPTS - 1:
+                raise
+            time.sleep(WAL_SWITCH_PAUSE_S * (attempt + 1))
 
 
 class Database:
