@@ -48,14 +48,20 @@ def normalize_url(url: str) -> URL:
 
 
 def make_engine(
-    url: str, *, connect_timeout_s: int = 5, pool_size: int = 5, autocommit: bool = False
+    url: str,
+    *,
+    connect_timeout_s: int = 5,
+    pool_size: int = 5,
+    max_overflow: int | None = None,
+    autocommit: bool = False,
 ) -> Engine:
     """Create an engine for ``url`` with the per-backend settings Faregate relies on.
 
-    ``pool_size`` connections are kept open per process, and as many again may be opened
-    under load. A pooled PostgreSQL connection is checked with a round trip before use only
-    when it has sat idle for ``PING_AFTER_IDLE_S`` (see :func:`_ping_when_idle`). With
-    ``autocommit`` every statement on the engine's (PostgreSQL) connections commits on its own.
+    ``pool_size`` connections are kept open per process, and ``max_overflow`` more (as many
+    again unless given) may be opened under load, each closed once it is returned. A pooled
+    PostgreSQL connection is checked with a round trip before use only when it has sat idle
+    for ``PING_AFTER_IDLE_S`` (see :func:`_ping_when_idle`). With ``autocommit`` every
+    statement on the engine's (PostgreSQL) connections commits on its own.
     """
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -68,7 +74,11 @@ def make_engine(
         # Nothing is ever left open to roll back when a connection goes back to the pool.
         options.update(isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
     engine = create_engine(
-        parsed, pool_size=pool_size, max_overflow=pool_size, connect_args=connect_args, **options
+        parsed,
+        pool_size=pool_size,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
+        connect_args=connect_args,
+        **options,
     )
     _ping_when_idle(engine)
     return engine
@@ -159,8 +169,16 @@ def _write_ahead_log(cursor: sqlite3.Cursor) -> None:
 class Database:
     """One engine and its session factory, owned by an application or a CLI command."""
 
-    def __init__(self, url: str, *, connect_timeout_s: int = 5, pool_size: int = 5) -> None:
-        self.engine = make_engine(url, connect_timeout_s=connect_timeout_s, pool_size=pool_size)
+    def __init__(
+        self,
+        url: str,
+        *,
+        connect_timeout_s: int = 5,
+        pool_size: int = 5,
+        max_overflow: int | None = None,
+    ) -> None:
+        sizes: dict[str, Any] = {"pool_size": pool_size, "max_overflow": max_overflow}
+        self.engine = make_engine(url, connect_timeout_s=connect_timeout_s, **sizes)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         # Sessions for transactions that must not interleave with other writers: on SQLite
         # they take the database's write lock when they begin; PostgreSQL relies on its own
@@ -173,9 +191,7 @@ class Database:
         # their own, whose connections stay in autocommit: taking one from the main pool
         # would switch it into autocommit and back on every use.
         self.autocommit = (
-            make_engine(
-                url, connect_timeout_s=connect_timeout_s, pool_size=pool_size, autocommit=True
-            )
+            make_engine(url, connect_timeout_s=connect_timeout_s, autocommit=True, **sizes)
             if self.engine.dialect.name == "postgresql"
             else self.engine.execution_options(isolation_level="AUTOCOMMIT")
         )

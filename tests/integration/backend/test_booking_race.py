@@ -24,6 +24,10 @@ from backend.settings import Settings
 from tests.harness.feeds import SAMPLE_FEED
 
 CLIENTS = 50
+# Each client takes a connection of its own, from one pool or the other (the one-statement
+# writes have a pool of their own); few are kept open once returned, so that the two pools
+# together never hold a connection per client each, near the server's max_connections.
+POOL = 5
 NOW = datetime(2008, 6, 1, 12, 0, tzinfo=UTC)
 SEAT_MAP = """
 default = true
@@ -51,7 +55,7 @@ def race_inventory(
         seatmap_dir=str(maps),
         signing_keys_file=signing_keys_file,
     )
-    database = Database(database_url, pool_size=CLIENTS + 5)
+    database = Database(database_url, pool_size=POOL, max_overflow=CLIENTS)
     feeds.import_feed(
         database, SAMPLE_FEED, filename="sample", now=NOW, today=date(2008, 6, 1), publish=True
     )
@@ -151,7 +155,7 @@ def test_without_the_guard_the_same_race_oversells(
         seatmap_dir=str(maps),
         signing_keys_file=signing_keys_file,
     )
-    database = Database(postgres_url, pool_size=CLIENTS + 5)
+    database = Database(postgres_url, pool_size=POOL, max_overflow=CLIENTS)
     feeds.import_feed(
         database, SAMPLE_FEED, filename="sample", now=NOW, today=date(2008, 6, 1), publish=True
     )
