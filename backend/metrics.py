@@ -99,6 +99,13 @@ def _never_fails(record: Callable[_Args, None]) -> Callable[_Args, None]:
 
 
 @_never_fails
+def start_recording() -> None:
+    """Make this process's series now rather than in its first request (a server worker,
+    before it takes any)."""
+    _recorder()
+
+
+@_never_fails
 def observe_request(endpoint: str | None, method: str, status: int, seconds: float) -> None:
     """Record one answered request (``endpoint`` None: no route matched)."""
     _recorder().observe_request(

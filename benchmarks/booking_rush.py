@@ -51,7 +51,6 @@ sys.path.insert(0, str(ROOT))
 from served_app import SAMPLE_FEED, fresh_database, libpq, post, served  # noqa: E402
 
 from backend import db  # noqa: E402
-from backend.app import create_app  # noqa: E402
 from backend.cli.serve import GunicornServer  # noqa: E402
 from backend.db import Database  # noqa: E402
 from backend.schema import upgrade  # noqa: E402
@@ -133,8 +132,8 @@ class BenchServer(GunicornServer):
     """The production server with the floor endpoint added."""
 
     def load(self) -> Flask:
-        """The app plus the floor blueprint."""
-        app = create_app(self._settings)
+        """The app, as each worker of ``faregate serve`` builds it, plus the floor blueprint."""
+        app = super().load()
         app.register_blueprint(floor)
         return app
 

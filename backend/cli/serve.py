@@ -99,8 +99,10 @@ class GunicornServer(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        """Build the app (once per worker)."""
-        return create_app(self._settings)
+        """Build the app (once per worker), its metric series ready for the first request."""
+        app = create_app(self._settings)
+        metrics.start_recording()
+        return app
 
 
 @click.command("serve")

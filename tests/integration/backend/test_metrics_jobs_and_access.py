@@ -3,6 +3,7 @@ prometheus-client kept out of the processes until the server has set its metrics
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -142,6 +143,24 @@ def test_the_cli_loads_no_prometheus_client_before_serve_sets_the_folder() -> No
         "sys.exit(int('prometheus_client' in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, check=False, timeout=60)
+    assert done.returncode == 0
+
+
+def test_a_worker_makes_its_series_before_its_first_request(tmp_path: Path) -> None:
+    # ``faregate serve``'s workers do so as they start, sparing their first request the
+    # loading of prometheus-client (in multiprocess mode, from the folder the master set).
+    probe = (
+        "import sys, backend.metrics\n"
+        "backend.metrics.start_recording()\n"
+        "from prometheus_client import values\n"
+        "loaded = 'backend.prometheus_series' in sys.modules\n"
+        "shared = values.ValueClass.__name__ == 'MmapedValue'\n"
+        "sys.exit(0 if loaded and shared else 1)\n"
+    )
+    environment = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=environment, check=False, timeout=60
+    )
     assert done.returncode == 0
 
 
