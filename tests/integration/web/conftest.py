@@ -1,18 +1,13 @@
-"""Console tests' shared fixtures: a signed-in planner and the sample feed published."""
+"""Console tests' shared fixtures: a signed-in planner (the sample feed published is
+``tests/conftest.py``'s ``published``)."""
 
 from __future__ import annotations
-
-from datetime import UTC, date, datetime
 
 import pytest
 from flask.testing import FlaskClient
 
 from backend.db import Database
-from backend.services import feeds
-from tests.harness.feeds import SAMPLE_FEED
 from tests.integration.web.console_session import ConsoleSession, make_staff
-
-T0 = datetime(2008, 6, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -22,12 +17,3 @@ def planner(client: FlaskClient, database: Database) -> ConsoleSession:
     console = ConsoleSession(client)
     console.sign_in_fully("plan@example.org")
     return console
-
-
-@pytest.fixture
-def published(database: Database) -> int:
-    """The sample feed, published; its version id."""
-    result = feeds.import_feed(
-        database, SAMPLE_FEED, filename="sample", now=T0, today=date(2008, 6, 1), publish=True
-    )
-    return result.version.id
