@@ -123,7 +123,12 @@ class Leadership:
         return False
 
     def close(self) -> None:
-        """Give leadership up (closing the connection releases the lock)."""
+        """Give leadership up, at once: the lock is released before its connection closes
+        (closing alone releases it too, but only once the server has ended the session, which
+        a runner trying for the lock just then would not see)."""
+        if self._connection is not None:
+            with contextlib.suppress(SQLAlchemyError):  # already gone, and so is the lock
+                self._connection.execute(text("SELECT pg_advisory_unlock_all()"))
         self._drop()
         if self._engine is not None:
             self._engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -21,6 +22,8 @@ from backend.settings import Settings
 from tests.harness.network import free_port
 
 pytestmark = pytest.mark.postgres
+
+HAND_OVERS = 100
 
 
 def test_one_runner_leads_and_another_takes_over_when_it_goes(
@@ -42,6 +45,21 @@ def test_one_runner_leads_and_another_takes_over_when_it_goes(
         second.close()
     with postgres_engine.connect() as connection:
         assert leader(connection) is None
+
+
+def test_a_runner_that_gives_leadership_up_hands_it_over_at_once(postgres_url: str) -> None:
+    # Closing the lock's connection alone let the server end the session a moment later:
+    # a runner trying for the lock just after the close sometimes found it still held.
+    runners = [Leadership(postgres_url) for _ in range(HAND_OVERS + 1)]
+    try:
+        assert runners[0].try_to_lead()
+        for leaving, arriving in itertools.pairwise(runners):
+            assert not arriving.try_to_lead()  # connected, and waiting
+            leaving.close()
+            assert arriving.try_to_lead()
+    finally:
+        for runner in runners:
+            runner.close()
 
 
 def test_a_leader_whose_connection_is_cut_knows_it_and_a_waiting_runner_takes_over(
