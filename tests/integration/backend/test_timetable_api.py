@@ -18,19 +18,6 @@ from tests.harness.feeds import SAMPLE_FEED, ZAKROCZYM_FEED, sample_feed_copy
 TokenMaker = Callable[..., str]
 
 
-@pytest.fixture
-def published(database: Database) -> int:
-    result = feeds.import_feed(
-        database,
-        SAMPLE_FEED,
-        filename="sample",
-        now=datetime(2026, 1, 1, tzinfo=UTC),
-        today=date(2026, 1, 1),
-        publish=True,
-    )
-    return result.version.id
-
-
 def test_read_api_answers_404_before_any_publication(client: FlaskClient) -> None:
     response = client.get("/api/v1/stops")
     assert response.status_code == 404
