@@ -24,7 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from backend.db import Executor, LeanStatement
+from backend.db import Executor
+from backend.lean_statements import LeanStatement
 from backend.models import PlaceClaim, SeatClaim
 from backend.services.reservation_store import Inventory, legs_between, resolve, seat_map_for
 from inventory.availability import free_seats, unassigned_free

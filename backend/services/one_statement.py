@@ -23,7 +23,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from backend.db import Executor, LeanStatement
+from backend.db import Executor
+from backend.lean_statements import LeanStatement
 from backend.services.hold_pricing import RESERVATION_PRODUCT
 from backend.services.reservation_store import HoldRow, new_reference
 from backend.services.write_sessions import CLAIM_WRITERS_LOCK_CLASS

@@ -29,8 +29,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from backend.db import Database, Executor, LeanStatement, core
+from backend.db import Database, Executor, core
 from backend.errors import ConflictError, NotFoundError, ServiceError
+from backend.lean_statements import LeanStatement
 from backend.models import (
     Hold,
     LegCapacity,

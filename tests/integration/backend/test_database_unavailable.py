@@ -25,7 +25,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from werkzeug.test import TestResponse
 
-from backend import db, schema
+from backend import db, lean_statements, schema
 from backend.app import create_app
 from backend.db import Database
 from backend.services import feeds
@@ -240,7 +240,7 @@ def test_a_lean_statement_on_a_broken_connection_renews_the_whole_pool(
         assert terminate(admin, app_name) == 2
 
         with engine.connect() as connection, pytest.raises(DBAPIError) as failure:
-            db.LeanStatement(select(literal(1))).rows(connection, {})
+            lean_statements.LeanStatement(select(literal(1))).rows(connection, {})
         assert failure.value.connection_invalidated
         assert db.database_unavailable(failure.value)
         # Not only that connection: the other one the server dropped is replaced too.

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import Engine, Integer, String, bindparam, literal_column, select, text
 from sqlalchemy.exc import DBAPIError
 
-from backend import db
+from backend import db, lean_statements
 
 pytestmark = pytest.mark.postgres
 
 # A statement with a parameter that may be None or text, and one that fails on zero.
-_ECHO = db.LeanStatement(
+_ECHO = lean_statements.LeanStatement(
     select(
         bindparam("word", type_=String),
         literal_column("1") / bindparam("divisor", type_=Integer),
@@ -32,7 +32,7 @@ def pool_of_one(postgres_url: str) -> Iterator[Engine]:
 
 def _kept_cursor(engine: Engine) -> object:
     with engine.connect() as connection:
-        return connection.connection.info[db._CURSORS_KEY][_ECHO]
+        return connection.connection.info[lean_statements._CURSORS_KEY][_ECHO]
 
 
 def test_a_statement_keeps_one_cursor_per_connection_and_answers_every_call(
