@@ -36,7 +36,11 @@ default = true
 first = 1
 last = 2
 pattern = "AB_CD"
+
+[unassigned]
+standing = 5
 """
+STANDING = 5
 RACED = "CITY1@2008-06-02T06:30:00"
 CONTROL = "CITY1@2008-06-02T07:00:00"
 NO_OVERLAP = "ex_seat_claim_no_overlap"
@@ -63,19 +67,18 @@ def race_inventory(
     database.dispose()
 
 
-def book_one(inventory: Inventory, trip_instance: str, start: threading.Barrier) -> str:
-    """Hold one seat from STAGECOACH to NADAV and confirm it; the outcome's code."""
-    start.wait()
+def book_one(
+    inventory: Inventory, request: HoldRequest, start: threading.Barrier | None = None
+) -> str:
+    """Hold what ``request`` asks for and confirm it; the outcome's code."""
+    if start is not None:
+        start.wait()
     try:
-        held = reservations.create_hold(
-            inventory,
-            HoldRequest(trip_instance, "STAGECOACH", "NADAV", party=1),
-            NOW,
-        )
+        held = reservations.create_hold(inventory, request, NOW)
         bookings.confirm(
             inventory,
             held.body["id"],
-            passengers=[Passenger("Racer")],
+            passengers=[Passenger(f"Racer {n}") for n in range(held.body["party"])],
             email="racer@example.org",
             now=NOW,
         )
@@ -85,7 +88,7 @@ def book_one(inventory: Inventory, trip_instance: str, start: threading.Barrier)
 
 
 def race(inventory: Inventory, trip_instance: str) -> Counter[str]:
-    """Leave three seats free on the raced legs, then let every client try at once."""
+    """Leave three seats free on the raced legs, then let every client try for one at once."""
     for seat, (origin, destination) in {
         "1A": ("STAGECOACH", "EMSI"),
         "1B": ("NANAA", "NADAV"),
@@ -93,19 +96,20 @@ def race(inventory: Inventory, trip_instance: str) -> Counter[str]:
         "1D": ("NANAA", "DADAN"),
         "2A": ("STAGECOACH", "NADAV"),
     }.items():
-        held = reservations.create_hold(
-            inventory, HoldRequest(trip_instance, origin, destination, seats=(seat,)), NOW
-        )
-        bookings.confirm(
-            inventory, held.body["id"], passengers=[Passenger("Early")], email="e@x.org", now=NOW
-        )
+        early = HoldRequest(trip_instance, origin, destination, seats=(seat,))
+        assert book_one(inventory, early) == "booked"
+    return rush(inventory, HoldRequest(trip_instance, "STAGECOACH", "NADAV", party=1))
+
+
+def rush(inventory: Inventory, request: HoldRequest) -> Counter[str]:
+    """Every client asks for ``request`` at once; their outcomes by code."""
     start = threading.Barrier(CLIENTS)
     outcomes: list[str] = []
     errors: list[BaseException] = []
 
     def client() -> None:
         try:
-            outcomes.append(book_one(inventory, trip_instance, start))
+            outcomes.append(book_one(inventory, request, start))
         except BaseException as error:  # anything but a refusal is a failure of the test
             errors.append(error)
 
@@ -115,6 +119,7 @@ def race(inventory: Inventory, trip_instance: str) -> Counter[str]:
     for thread in threads:
         thread.join(timeout=120)
     assert not errors, errors[:3]
+    assert len(outcomes) == CLIENTS, f"{CLIENTS - len(outcomes)} clients never answered"
     return Counter(outcomes)
 
 
@@ -139,6 +144,39 @@ def test_exactly_the_free_seats_are_sold(race_inventory: Inventory) -> None:
     assert refused <= {"409 sold_out", "409 seat_taken", "503 busy_try_again"}, outcomes
     assert outcomes["409 sold_out"] >= 1
     assert oversold(race_inventory.database, RACED) == 0
+
+
+def most_standing(database: Database, trip_instance: str) -> int:
+    """The most standing places claimed on any one leg, counted from the claims themselves."""
+    with database.engine.connect() as connection:
+        claims = connection.execute(
+            text(
+                "SELECT board, alight, places FROM place_claim "
+                "WHERE trip_instance = :trip AND seat_class = 'standing'"
+            ),
+            {"trip": trip_instance},
+        ).all()
+    taken: Counter[int] = Counter()
+    for board, alight, places in claims:
+        for leg in range(board, alight):
+            taken[leg] += places
+    return max(taken.values(), default=0)
+
+
+def test_exactly_the_free_standing_places_are_sold(race_inventory: Inventory) -> None:
+    # One place is taken from STAGECOACH to NANAA and one from NANAA to NADAV, so four of the
+    # five are free on each raced leg: two parties of two fit, and no more.
+    for origin, destination in (("STAGECOACH", "NANAA"), ("NANAA", "NADAV")):
+        early = HoldRequest(RACED, origin, destination, seat_class="standing", party=1)
+        assert book_one(race_inventory, early) == "booked"
+    outcomes = rush(
+        race_inventory, HoldRequest(RACED, "STAGECOACH", "NADAV", seat_class="standing", party=2)
+    )
+    assert outcomes["booked"] == 2, outcomes
+    refused = {code for code in outcomes if code != "booked"}
+    assert refused <= {"409 sold_out", "503 busy_try_again"}, outcomes
+    assert outcomes["409 sold_out"] >= 1
+    assert most_standing(race_inventory.database, RACED) == STANDING
 
 
 @pytest.mark.postgres
