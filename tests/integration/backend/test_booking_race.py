@@ -4,18 +4,23 @@ an oversell when there is one)."""
 
 from __future__ import annotations
 
+import dataclasses
+import sqlite3
 import threading
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import psycopg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from backend.db import Database
 from backend.errors import ServiceError
 from backend.jobs import inventory_for
+from backend.models import Hold
 from backend.services import bookings, feeds, reservations
 from backend.services.bookings import Passenger
 from backend.services.reservation_store import Inventory
@@ -177,6 +182,52 @@ def test_exactly_the_free_standing_places_are_sold(race_inventory: Inventory) ->
     assert refused <= {"409 sold_out", "503 busy_try_again"}, outcomes
     assert outcomes["409 sold_out"] >= 1
     assert most_standing(race_inventory.database, RACED) == STANDING
+
+
+@contextmanager
+def legs_locked_elsewhere(database: Database, trip_instance: str) -> Iterator[None]:
+    """Another connection holds the locks a standing hold on ``trip_instance`` needs: the
+    trip's leg rows on PostgreSQL, the database's write lock on SQLite."""
+    url = database.engine.url
+    other: sqlite3.Connection | psycopg.Connection[tuple[object, ...]]
+    if url.get_backend_name() == "sqlite":
+        other = sqlite3.connect(str(url.database), isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+    else:
+        other = psycopg.connect(
+            url.set(drivername="postgresql").render_as_string(hide_password=False)
+        )
+        other.execute(
+            "SELECT 1 FROM leg_capacity WHERE trip_instance = %s FOR UPDATE", (trip_instance,)
+        )
+    try:
+        yield
+    finally:
+        other.rollback()
+        other.close()
+
+
+def test_a_hold_that_cannot_get_its_locks_in_time_is_told_to_try_again(
+    race_inventory: Inventory,
+) -> None:
+    early = HoldRequest(RACED, "STAGECOACH", "NANAA", seat_class="standing", party=1)
+    assert book_one(race_inventory, early) == "booked"  # the trip's leg rows now exist
+    hurried = dataclasses.replace(race_inventory, lock_timeout_ms=300)
+    wanted = HoldRequest(RACED, "STAGECOACH", "NADAV", seat_class="standing", party=2)
+    with race_inventory.database.sessions() as session:
+        holds_before = session.scalar(select(func.count()).select_from(Hold))
+    with (
+        legs_locked_elsewhere(race_inventory.database, RACED),
+        pytest.raises(ServiceError) as refused,
+    ):
+        reservations.create_hold(hurried, wanted, NOW)
+    assert (refused.value.status, refused.value.code) == (503, "busy_try_again")
+    with race_inventory.database.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Hold)) == holds_before
+    assert most_standing(race_inventory.database, RACED) == 1
+    # Once the locks are free, the same request goes through.
+    assert book_one(hurried, wanted) == "booked"
+    assert most_standing(race_inventory.database, RACED) == 3
 
 
 @pytest.mark.postgres
