@@ -183,6 +183,26 @@ def test_a_day_pass_is_one_verifiable_ticket_and_replays_by_key(
 
 
 @pytest.mark.usefixtures("published")
+def test_a_week_pass_runs_seven_days_from_midnight(client: FlaskClient, keys: Path) -> None:
+    today = _today("America/Los_Angeles")
+    body = {"product_id": "week_pass", "start_date": str(today), "contact_email": "a@b.org"}
+    bought = client.post("/api/v1/passes", json=body)
+    assert bought.status_code == 201, bought.json
+    assert (bought.json["period"], bought.json["price"]["text"]) == ("week", "20.00 USD")
+    zone = ZoneInfo("America/Los_Angeles")
+    start = datetime.fromisoformat(bought.json["valid_from"]).astimezone(zone)
+    end = datetime.fromisoformat(bought.json["valid_until"]).astimezone(zone)
+    assert (start.date(), start.time()) == (today, time(0, 0))
+    assert (end.date(), end.time()) == (today + timedelta(days=7), time(0, 0))
+    credential = _credential(client, bought.json["id"], keys, utc_now())
+    assert credential.product_id == "week_pass"
+    assert (credential.valid_from, credential.valid_until) == (
+        int(start.timestamp()),
+        int(end.timestamp()),
+    )
+
+
+@pytest.mark.usefixtures("published")
 def test_passes_refuse_unknown_products_and_past_start_days(client: FlaskClient) -> None:
     yesterday = _today("America/Los_Angeles") - timedelta(days=1)
     past = client.post(
