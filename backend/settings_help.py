@@ -97,8 +97,9 @@ SETTINGS_HELP: dict[str, str] = {
         "share it."
     ),
     "secure_cookies": (
-        "true when the site is served over HTTPS (directly or behind a proxy that says so in "
-        "X-Forwarded-Proto): session cookies are then sent over HTTPS only."
+        "true when the site is served over HTTPS only: every session cookie is then marked "
+        "Secure. Without it, a session cookie is Secure when its request came over HTTPS "
+        "(directly, or through a trusted proxy's X-Forwarded-Proto)."
     ),
     "counter_payments": (
         "Offer travelers 'pay at the counter': the booking is made at once, awaiting payment, "

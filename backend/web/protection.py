@@ -3,8 +3,9 @@ headers.
 
 - The session secret is read from ``session_secret_file``, made on first start (mode 0600)
   when missing; several workers starting at once agree on one file.
-- Session cookies are HttpOnly and SameSite=Lax, and Secure when ``secure_cookies`` is set
-  (the site is served over HTTPS).
+- Session cookies are HttpOnly and SameSite=Lax, and Secure whenever the request came over
+  HTTPS (directly, or through a trusted proxy's ``X-Forwarded-Proto``), and always when
+  ``secure_cookies`` is set (the site is only ever served over HTTPS).
 - Behind ``trusted_proxies`` reverse proxies, werkzeug's ProxyFix takes the scheme, host and
   client address from their ``X-Forwarded-Proto``, ``-Host`` and ``-For`` (the address is what
   sign-in and rate limits count). With 0, the default, those headers are ignored: anyone can
@@ -28,7 +29,8 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, has_request_context, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -55,9 +57,18 @@ API_PREFIX = "/api/"
 csrf = CSRFProtect()
 
 
+class _SchemeAwareSessions(SecureCookieSessionInterface):
+    """Signed cookie sessions whose cookie is Secure when it is sent over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        configured = super().get_cookie_secure(app)
+        return configured or (has_request_context() and request.is_secure)
+
+
 def init_protection(app: Flask, settings: Settings) -> None:
     """Sessions, CSRF protection and security headers for the pages of ``app``."""
     app.secret_key = session_secret(Path(settings.session_secret_file))
+    app.session_interface = _SchemeAwareSessions()
     app.config.update(
         SESSION_COOKIE_NAME="faregate_session",
         SESSION_COOKIE_HTTPONLY=True,

@@ -11,7 +11,8 @@ import pytest
 from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 
-from backend.settings import SettingsError
+from backend.app import create_app
+from backend.settings import Settings, SettingsError
 from backend.web.protection import session_secret
 
 
@@ -73,6 +74,37 @@ def test_a_form_sent_with_its_csrf_token_is_taken(form_page: FlaskClient) -> Non
     taken = form_page.post("/test-form", data={"csrf_token": token[1], "word": "sent"})
     assert taken.status_code == 200
     assert taken.get_data(as_text=True).endswith("sent")
+
+
+def session_cookie(app: Flask, **request: object) -> str:
+    """The Set-Cookie header of the session a page opens for a new browser."""
+    page = app.test_client().get("/console/login", **request)  # type: ignore[arg-type]
+    cookie: str = page.headers["Set-Cookie"]
+    assert cookie.startswith("faregate_session="), cookie
+    return cookie
+
+
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_the_session_cookie_is_secure_when_it_travels_over_https(
+    settings: Settings, proxies: int
+) -> None:
+    app = create_app(settings.replace(trusted_proxies=proxies))
+    try:
+        assert "Secure" not in session_cookie(app)
+        assert "Secure" in session_cookie(app, base_url="https://faregate.example")
+        # Over plain HTTP, X-Forwarded-Proto counts only when a trusted proxy adds it.
+        forwarded = session_cookie(app, headers={"X-Forwarded-Proto": "https"})
+        assert ("Secure" in forwarded) is bool(proxies)
+    finally:
+        app.extensions["faregate.database"].dispose()
+
+
+def test_secure_cookies_makes_every_session_cookie_secure(settings: Settings) -> None:
+    app = create_app(settings.replace(secure_cookies=True, trusted_proxies=1))
+    try:
+        assert "Secure" in session_cookie(app)
+    finally:
+        app.extensions["faregate.database"].dispose()
 
 
 def test_no_such_page_is_a_404_page_and_the_api_keeps_its_envelope(client: FlaskClient) -> None:
