@@ -160,6 +160,7 @@ def test_an_admin_signs_in_with_a_code_and_reads_the_dashboard_charts(
         page.goto(f"/console/?day={run_day.isoformat()}")
 
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(page.locator(".chart img")).to_have_count(3)  # bookings, load factor, taps
     for chart in page.locator(".chart img").all():
         expect(chart).to_be_visible()
         assert chart.evaluate("image => image.complete && image.naturalWidth > 0")

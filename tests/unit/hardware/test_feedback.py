@@ -31,10 +31,12 @@ def test_the_console_shows_one_line_of_at_most_the_display_width() -> None:
     assert line == "[DENY] a b " + "x" * 28 + "  (beep beep beep)"
 
 
-def test_a_closed_console_stream_is_logged_not_raised() -> None:
+def test_a_closed_console_stream_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
     screen = io.StringIO()
     screen.close()
     ConsoleDisplayGate("console", screen).show(GateCommand(Verdict.OPEN))
+    [record] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert record.getMessage().startswith("console gate console cannot write: ")
 
 
 def test_the_log_gate_logs_each_command(caplog: pytest.LogCaptureFixture) -> None:
