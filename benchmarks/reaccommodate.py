@@ -57,7 +57,7 @@ STOPS = 12
 BOOKINGS = 2000
 CANCELLED = 5
 ALTERNATIVES = 20
-TIME_LIMIT_S = 8.0
+TIME_LIMIT_S = 9.0
 DAY = datetime(2026, 6, 1)
 RULES = Rules(earliest_min=-30, latest_min=180)
 TRAIN_TOML = """
