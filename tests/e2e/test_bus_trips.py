@@ -15,23 +15,24 @@ from tests.harness.todays_feed import later_city_run, next_city_run
 def test_a_bus_runs_its_assigned_trip_until_its_driver_sets_another(
     live_server: FaregateServer, make_agent: AgentFactory
 ) -> None:
-    # The bus is assigned one CITY1 run about an hour ahead, which it boards for two hours
+    # The bus is assigned one CITY2 run about an hour ahead, which it boards for two hours
     # before it leaves; tickets are booked on the run before it, which opens gates now.
-    booked_run = next_city_run(datetime.now(UTC) + timedelta(minutes=3))
+    booked_run = next_city_run(datetime.now(UTC) + timedelta(minutes=3), "CITY2")
     assigned = later_city_run(booked_run, 60)
     day = assigned.partition("@")[2][:10]
     live_server.call("PUT", f"/api/v1/vehicle-assignments/{day}/bus-e2e", {"trips": [assigned]})
-    first, second = live_server.book(booked_run, "STAGECOACH", "EMSI", 2).tickets
+    first, second = live_server.book(booked_run, "DADAN", "STAGECOACH", 2).tickets
     agent = make_agent(
-        "bus-e2e-front", role="bus", vehicle_id="bus-e2e", bus=(("boarding_lead_s", 7200),)
-    )
+        "bus-e2e-front", role="bus", vehicle_id="bus-e2e", stop_id="DADAN",
+        bus=(("boarding_lead_s", 7200),),
+    )  # fmt: skip
     agent.start()
     agent.bundle_version()
 
     timetable = {"vehicle_id": "bus-e2e", "instance": assigned, "source": "timetable"}
     assert agent.status()["trip"] == timetable
     assert agent.tap(first.qr_text) == blocked(DenyReason.WRONG_TRIP)
-    assert agent.refusal("trip", "set", "CITY1@2000-01-01") == "unknown_trip_instance"
+    assert agent.refusal("trip", "set", "CITY2@2000-01-01") == "unknown_trip_instance"
     chosen = agent.tool("trip", "set", booked_run)["trip"]
     assert chosen == {"vehicle_id": "bus-e2e", "instance": booked_run, "source": "driver"}
     assert agent.tap(second.qr_text) == OPEN
