@@ -13,6 +13,8 @@ Wire format, bundle format version 1::
       "clock_skew_s": uint
       "manifests": [TripManifest wire form, ...]      (fares.rules)
       "vehicles": [[vehicle id, [trip instance, ...]], ...]   (the day's assignments)
+      "trip_times": [[trip instance, first departure, last arrival], ...]
+                               (UTC epoch seconds; optional, see below)
 
 The signature is Ed25519 over the content bytes by a key of the agent's trusted set, which
 must cover ``issued_at``. Nothing in the content is read before the signature checks, and
@@ -21,6 +23,12 @@ the SHA-256 of the whole blob in hex, quoted. ``valid_until`` is how long a vali
 trust the bundle: past it every tap is denied ``bundle_expired`` (its deny list can no
 longer be trusted), so the server sets it beyond the longest offline period to ride out
 (e.g. 7 days).
+
+``trip_times`` gives the scheduled span of trip instances the ``vehicles`` list, worked out
+by the server in the agency's timezone (so a trip past 24:00:00 and a day the clocks change
+need nothing more on a validator): a bus takes its current trip from them. It was added to
+format 1 without a version change, as a key an older agent ignores; a bundle without it opens
+with no times, and its buses keep to the order of their vehicle's list.
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import cbor2
@@ -70,6 +78,8 @@ class RuleBundle:
     vehicle_trips: Mapping[str, tuple[str, ...]]
     content_hash: str
     signer_kid: int
+    # trip instance → (first departure, last arrival) in UTC epoch seconds
+    trip_times: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def etag(self) -> str:
@@ -95,8 +105,10 @@ def build_bundle(
     clock_skew_s: int,
     manifests: Iterable[TripManifest] = (),
     vehicle_trips: Mapping[str, Iterable[str]] | None = None,
+    trip_times: Mapping[str, tuple[datetime, datetime]] | None = None,
 ) -> bytes:
-    """Serialize and sign a bundle (server side)."""
+    """Serialize and sign a bundle (server side); ``trip_times`` maps a trip instance to its
+    first departure and last arrival."""
     issued = epoch_seconds(issued_at)
     if not signing_key.valid_from <= issued < signing_key.valid_until:
         raise ValueError("issued_at lies outside the signing key's validity period")
@@ -112,6 +124,10 @@ def build_bundle(
         "clock_skew_s": clock_skew_s,
         "manifests": [m.to_wire() for m in manifests],
         "vehicles": [[v, list(t)] for v, t in sorted((vehicle_trips or {}).items())],
+        "trip_times": [
+            [trip, epoch_seconds(departs), epoch_seconds(arrives)]
+            for trip, (departs, arrives) in sorted((trip_times or {}).items())
+        ],
     }
     body = cbor2.dumps(content)
     return cbor2.dumps([FORMAT_VERSION, signing_key.kid, body, signing_key.sign(body)])
@@ -170,7 +186,7 @@ def _assemble(
     deny = _deny_list(content.get("deny"), base)
     keys, products = _key_set(content.get("keys")), _by_id(content.get("products"))
     manifests, vehicles = _manifests(content.get("manifests")), _vehicles(content.get("vehicles"))
-    passback = _passback(content.get("passback_s"))
+    passback, times = _passback(content.get("passback_s")), _trip_times(content.get("trip_times"))
     if isinstance(deny, BundleRefusal):
         return deny
     if (
@@ -179,11 +195,12 @@ def _assemble(
         or manifests is None
         or vehicles is None
         or passback is None
+        or times is None
     ):
         return BundleRefusal.MALFORMED
     return RuleBundle(
         version, issued_at, valid_until, keys, products, deny, passback, skew,
-        manifests, vehicles, content_hash, signer.kid,
+        manifests, vehicles, content_hash, signer.kid, times,
     )  # fmt: skip
 
 
@@ -247,6 +264,23 @@ def _vehicles(value: object) -> dict[str, tuple[str, ...]] | None:
         if type(row[1]) is not tuple or any(type(t) is not str for t in row[1]):
             return None
         result[row[0]] = row[1]
+    return result
+
+
+def _trip_times(value: object) -> dict[str, tuple[int, int]] | None:
+    """The trip spans; absent (a bundle made before them) is none."""
+    if value is None:
+        return {}
+    if type(value) is not tuple:
+        return None
+    result: dict[str, tuple[int, int]] = {}
+    for row in value:
+        if type(row) is not tuple or len(row) != 3 or type(row[0]) is not str:
+            return None
+        _, departs, arrives = row
+        if type(departs) is not int or type(arrives) is not int or arrives < departs:
+            return None
+        result[row[0]] = (departs, arrives)
     return result
 
 

@@ -15,6 +15,7 @@ import contextlib
 import enum
 import json
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -62,8 +63,7 @@ class BundleKeeper:
         """Reopen the stored bundle (current, else previous); None if neither opens."""
         now = self._clock.now()
         with self._lock:
-            for stored in self._store.load_bundles():
-                opened = open_bundle(stored.blob, self._trusted, now, _deny_list(stored.base_deny))
+            for opened in _open_stored(self._store, self._trusted, now):
                 if isinstance(opened, RuleBundle):
                     self._current = opened
                     return opened
@@ -107,6 +107,20 @@ class BundleKeeper:
             self.store_fault = None
         except JournalError as error:
             self.store_fault = error.code
+
+
+def stored_bundle(store: Store, trusted: KeySet, now: datetime) -> RuleBundle | None:
+    """The bundle an agent restarted now would put in force, for commands beside a running
+    agent: opened like ``BundleKeeper.restore``, without recording a refusal."""
+    return next((b for b in _open_stored(store, trusted, now) if isinstance(b, RuleBundle)), None)
+
+
+def _open_stored(
+    store: Store, trusted: KeySet, now: datetime
+) -> Iterator[RuleBundle | BundleRefusal]:
+    """Each stored bundle opened in turn, current first."""
+    for stored in store.load_bundles():
+        yield open_bundle(stored.blob, trusted, now, _deny_list(stored.base_deny))
 
 
 def _deny_list(encoded: bytes | None) -> DenyList | None:

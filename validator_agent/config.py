@@ -5,7 +5,8 @@ code: ``config_unreadable`` (no such file, permissions), ``config_not_toml`` (sy
 ``config_missing`` (a required key is absent), ``config_bad_value`` (wrong type or value),
 ``config_bad_key`` (a trusted bundle key cannot be loaded). Trusted keys are given inline
 (``[[trust.keys]]`` tables) or in a file holding one ``fares.keys.PublicKey.to_json`` object
-per line; both may be used, and a kid may appear only once.
+per line; both may be used, and a kid may appear only once. The ``[bus]`` section is optional
+(defaults in ``validator_agent.trip_timetable.TripSettings``) and takes no other keys.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import binascii
 import enum
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
@@ -23,6 +24,7 @@ from typing import TypeVar
 from fares.keys import KeyFormatError, KeySet, PublicKey, epoch_seconds
 from fares.rules import DeviceRole
 from validator_agent.errors import ConfigError
+from validator_agent.trip_timetable import TripSettings
 
 Table = Mapping[str, object]
 E = TypeVar("E", bound=enum.Enum)
@@ -52,6 +54,7 @@ class AgentConfig:
     store_path: Path
     trusted_keys: KeySet
     failure_policy: FailurePolicy
+    trips: TripSettings = field(default_factory=TripSettings)
 
 
 def load_config(path: Path) -> AgentConfig:
@@ -96,7 +99,25 @@ def parse_config(document: Table, base: Path) -> AgentConfig:
         store_path=base / _text(store, "path", "store"),
         trusted_keys=_trusted_keys(trust, base),
         failure_policy=_enum(FailurePolicy, _text(policy, "on_failure", "policy"), "policy"),
+        trips=_trip_settings(document.get("bus", {})),
     )
+
+
+def _trip_settings(bus: object) -> TripSettings:
+    """The optional ``[bus]`` section: how a bus follows its timetable, in whole seconds."""
+    if not isinstance(bus, dict):
+        raise ConfigError("config_bad_value", "[bus] must be a table")
+    defaults = TripSettings()
+    values = {}
+    for name in (f.name for f in fields(TripSettings)):
+        value = bus.get(name, getattr(defaults, name))
+        if type(value) is not int or value < 0:
+            raise ConfigError("config_bad_value", f"bus.{name} must be a whole number >= 0")
+        values[name] = value
+    unknown = set(bus) - set(values)
+    if unknown:
+        raise ConfigError("config_bad_value", f"[bus] has unknown keys {sorted(unknown)}")
+    return TripSettings(**values)
 
 
 def _table(document: Table, name: str) -> Table:

@@ -19,3 +19,7 @@ class DriverError(CodedError):
 
 class SyncError(CodedError):
     """A sync with the server did not complete (unreachable, refused, a bad answer)."""
+
+
+class TripError(CodedError):
+    """A bus driver's trip command was refused; nothing was changed."""

@@ -10,17 +10,11 @@ fingerprint, never the payload: see ``tap_fingerprint``.
 from __future__ import annotations
 
 import hashlib
-import re
-from collections.abc import Collection
-from datetime import date, datetime, timedelta
 
-from fares.bundle import RuleBundle
 from fares.media import parse_ndef_message, parse_qr_text
 from fares.reasons import Decision
 from fares.tap import MAX_TECHNOLOGY, MAX_UID, MediaKind, PresentedMedia, media_fingerprint
 from hardware.ports import MediaEvent, Technology
-
-_SERVICE_DATE = re.compile(r"@(\d{4})-(\d{2})-(\d{2})")
 
 
 def presented_media(event: MediaEvent) -> PresentedMedia:
@@ -58,38 +52,3 @@ def _text(payload: bytes | str) -> str:
     if type(payload) is bytes:
         return payload.decode("ascii") if payload.isascii() else ""
     return str(payload)
-
-
-def current_trip(
-    bundle: RuleBundle,
-    vehicle_id: str,
-    at: datetime,
-    finished: Collection[str],
-    override: str | None = None,
-) -> str | None:
-    """The trip instance a bus is running: the driver's override, else its first open trip.
-
-    A trip of the vehicle's list is over once the driver finished it, or once its service
-    day (from the trip instance key) ended more than a day before ``at`` (a service day
-    runs past midnight, up to 48:00:00 in GTFS terms).
-    """
-    if override is not None:
-        return override
-    oldest = at.date() - timedelta(days=1)
-    for trip in bundle.vehicle_trips.get(vehicle_id, ()):
-        if trip in finished:
-            continue
-        service_day = _service_date(trip)
-        if service_day is None or service_day >= oldest:
-            return trip
-    return None
-
-
-def _service_date(trip_instance: str) -> date | None:
-    match = _SERVICE_DATE.search(trip_instance)
-    if match is None:
-        return None
-    try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None

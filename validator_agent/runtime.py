@@ -5,7 +5,9 @@ are serialized): build the presented media and tap context, ``fares.decide`` aga
 bundle in force and the store's passback history, commit the journal row (with its
 passback entry, in the same transaction), then drive every gate. A tap is journaled before
 the gate moves, so a kill -9 after the gate opened cannot lose it. A bus journals the trip
-instance it was running, so that the server can place the boarding when it prices taps.
+instance it was running, so that the server can place the boarding when it prices taps: the
+one its ``TripKeeper`` gives at the tap's time (``validator_agent.trip_timetable``), which
+the decision checks reservations against too.
 
 Failure policy (``policy.on_failure``):
 - no bundle in force: ``fail_closed`` shows OUT_OF_SERVICE, ``fail_open`` opens; the tap
@@ -35,11 +37,13 @@ from hardware.ports import Gate, GateCommand, MediaEvent, MediaReader, Verdict
 from validator_agent.bundles import BundleKeeper, InstallRefusal
 from validator_agent.clock import Clock
 from validator_agent.config import AgentConfig, FailurePolicy
+from validator_agent.driver_trips import TripKeeper, trip_report
 from validator_agent.errors import JournalError
 from validator_agent.journal import MAX_TRIP_INSTANCE, NO_BUNDLE, JournalRow, TapRecord
-from validator_agent.presentation import current_trip, presented_media, tap_fingerprint
+from validator_agent.presentation import presented_media, tap_fingerprint
 from validator_agent.status import agent_status
 from validator_agent.store import Store
+from validator_agent.trip_timetable import CurrentTrip
 
 log = logging.getLogger(__name__)
 JOURNAL_FAULT = "journal fault"
@@ -78,8 +82,9 @@ class Runtime:
         self._gates, self._clock = tuple(gates), clock
         self._lock = threading.Lock()
         self._fault = _FaultState()
-        self._trip_override: str | None = None
-        self._finished: set[str] = set()
+        self._trips: TripKeeper | None = None
+        if config.role is DeviceRole.BUS and config.vehicle_id is not None:
+            self._trips = TripKeeper(store, config.vehicle_id, config.trips)
         self._stop_override: str | None = None
         self._readers: tuple[MediaReader, ...] = ()
 
@@ -107,7 +112,7 @@ class Runtime:
             media = presented_media(event)
             bundle = self._bundles.current
             trip = self._trip(at, bundle)
-            decision = None if bundle is None else self._decide(media, at, bundle)
+            decision = None if bundle is None else self._decide(media, at, bundle, trip)
             record = self._record(media, at, bundle, decision, trip)
             try:
                 key = decision.history_key if decision is not None else None
@@ -120,25 +125,29 @@ class Runtime:
             self._show(outcome.command)
             return outcome
 
-    def _decide(self, media: PresentedMedia, at: datetime, bundle: RuleBundle) -> Decision:
-        return decide(media, self.context(at, bundle), bundle, self._store)
+    def _decide(
+        self, media: PresentedMedia, at: datetime, bundle: RuleBundle, trip: str | None
+    ) -> Decision:
+        return decide(media, self._context(at, trip), bundle, self._store)
 
     def context(self, at: datetime, bundle: RuleBundle) -> TapContext:
         """The tap context at ``at``: configured place, or a bus's stop and trip instance."""
+        return self._context(at, self._trip(at, bundle))
+
+    def _context(self, at: datetime, trip: str | None) -> TapContext:
         config = self._config
-        trip = self._trip(at, bundle)
         stop = self._stop_override if self._stop_override is not None else config.stop_id
         return TapContext(at, config.device_id, config.role, stop, config.area_ids,
                           config.network_id, None, trip)  # fmt: skip
 
     def _trip(self, at: datetime, bundle: RuleBundle | None) -> str | None:
-        """A bus's trip instance at ``at``: the driver's override, else the bundle's list."""
-        config = self._config
-        if config.role is not DeviceRole.BUS or config.vehicle_id is None:
-            return None
-        if bundle is None:
-            return self._trip_override
-        return current_trip(bundle, config.vehicle_id, at, self._finished, self._trip_override)
+        """A bus's trip instance at ``at``: the driver's choice, else its timetable's."""
+        current = self.current_trip(at, bundle)
+        return None if current is None else current.instance
+
+    def current_trip(self, at: datetime, bundle: RuleBundle | None) -> CurrentTrip | None:
+        """A bus's current trip and where it comes from (None at a gate)."""
+        return None if self._trips is None else self._trips.current(bundle, at)
 
     def _record(
         self, media: PresentedMedia, at: datetime, bundle: RuleBundle | None,
@@ -204,18 +213,6 @@ class Runtime:
         """Verify and install a new bundle; a refusal leaves the last good one in force."""
         return self._bundles.install(blob)
 
-    def set_trip(self, trip_instance: str | None) -> None:
-        """Driver override of the bus's trip instance (None: follow the bundle)."""
-        with self._lock:
-            self._trip_override = trip_instance
-
-    def finish_trip(self, trip_instance: str) -> None:
-        """Mark a trip of the vehicle's list as over; the next one becomes current."""
-        with self._lock:
-            self._finished.add(trip_instance)
-            if self._trip_override == trip_instance:
-                self._trip_override = None
-
     def set_stop(self, stop_id: str | None) -> None:
         """The stop where the bus is now (None: the configured one)."""
         with self._lock:
@@ -248,4 +245,5 @@ class Runtime:
             "bundle_store_fault": self._bundles.store_fault,
         }
         report["readers"] = {reader.name: reader.healthy() for reader in self._readers}
+        report["trip"] = trip_report(self._config, self.current_trip(self._clock.now(), bundle))
         return report

@@ -1,17 +1,18 @@
 """The agent's durable store (stdlib sqlite3): journal, passback history, bundles, metadata.
 
-Schema version 2 (``PRAGMA user_version``)::
+Schema version 3 (``PRAGMA user_version``)::
 
     journal  (see validator_agent.journal for the columns; status 0 ready, 1 in flight)
     history  (key TEXT PRIMARY KEY, last_entry_ms INTEGER)        WITHOUT ROWID
     bundle   (slot TEXT PRIMARY KEY CHECK IN ('current', 'previous'), version INTEGER,
               etag TEXT, blob BLOB, base_deny BLOB NULL, installed_at_ms INTEGER)
     meta     (key TEXT PRIMARY KEY, value TEXT)                    WITHOUT ROWID
+    driver_trip  a bus driver's trip commands: see validator_agent.driver_trip_table
 
 Upgrades: a store of an older schema is upgraded in place when opened, in one transaction,
 keeping every row (version 1 → 2 adds the nullable ``journal.trip_instance``; rows journaled
-before it have none). A store of a newer schema than this agent knows is refused
-(``store_too_new``) rather than written with rows it would misread.
+before it have none; version 2 → 3 adds ``driver_trip``). A store of a newer schema than this
+agent knows is refused (``store_too_new``) rather than written with rows it would misread.
 
 Durability: WAL journal mode with ``synchronous=FULL``, so a commit has reached the disk
 when ``append_tap`` returns and survives a kill -9 or power loss. Only verified bundles are
@@ -39,11 +40,13 @@ from pathlib import Path
 from typing import Any
 
 from fares.tap import MediaKind
+from validator_agent.driver_trip_table import DRIVER_TRIP_SCHEMA, DriverTripTable
 from validator_agent.errors import JournalError
 from validator_agent.journal import JournalRow, TapRecord, from_millis, to_millis
 
-SCHEMA_VERSION = 2
-_SCHEMA = """
+SCHEMA_VERSION = 3
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS journal (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     nonce BLOB NOT NULL UNIQUE CHECK (length(nonce) = 16),
@@ -68,6 +71,8 @@ CREATE TABLE IF NOT EXISTS bundle (
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 """
+    + DRIVER_TRIP_SCHEMA
+)
 # Columns added after version 1, as (table, column, type): _SCHEMA has them for new stores,
 # older stores gain them when opened (version 2: the bus's trip instance).
 _ADDED_COLUMNS = (("journal", "trip_instance", "TEXT"),)
@@ -104,7 +109,7 @@ class JournalCounts:
     last_seq: int
 
 
-class Store:
+class Store(DriverTripTable):
     """The agent's sqlite3 store; see the module docstring for schema and durability."""
 
     def __init__(self, connection: sqlite3.Connection) -> None:

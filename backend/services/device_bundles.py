@@ -18,12 +18,15 @@ midnight: a bus syncing at 23:00 already has the next morning's trips, and one s
   order, then the second day's (``vehicle_assignments.vehicle_trips``);
 - ``manifests``: every trip instance of those days with a confirmed booking, its stops and
   which live ticket holds which seat (``rule_bundles.manifests``). A ticket sold after the
-  bundle was built is still judged by its signed trip, seat and stops.
+  bundle was built is still judged by its signed trip, seat and stops;
+- ``trip_times``: the first departure and last arrival of each trip instance in
+  ``vehicles`` (``trip_spans``), from which a bus validator tells the trip it is running.
 
-Both are fields of bundle format 1 (``fares.bundle``): ``"vehicles"`` is
+These are fields of bundle format 1 (``fares.bundle``): ``"vehicles"`` is
 ``[[vehicle id, [trip instance, ...]], ...]`` by vehicle id, ``"manifests"`` the
-``TripManifest`` wire forms by trip instance. A validator on a vehicle the bundle does not
-name knows no trip until its driver sets one.
+``TripManifest`` wire forms by trip instance, ``"trip_times"`` ``[[trip instance, first
+departure, last arrival], ...]`` in UTC epoch seconds. A validator on a vehicle the bundle
+does not name knows no trip until its driver sets one (``faregate-agent trip set``).
 
 The fingerprint is computed on every device sync, so it reads only aggregates over indexed
 rows of the covered days: the assignments' count and id sum and greatest id (rows are
@@ -52,6 +55,9 @@ from fares.bundle import bundle_etag
 from fares.keys import epoch_seconds
 
 SERVICE_DAY_TURNOVER = timedelta(hours=4)  # local time at which the next service day begins
+# Raised when bundles come to hold something new (2: trip_times), so that a server upgraded
+# makes a new bundle at the next device sync rather than when its inputs next change.
+BUNDLE_CONTENTS = 2
 
 
 def current_bundle(session: Session, inventory: Inventory, now: datetime) -> RuleBundleRecord:
@@ -107,6 +113,7 @@ def _fingerprint(
 ) -> str:
     keyring = inventory.keyring.get()
     inputs = {
+        "contents": BUNDLE_CONTENTS,
         "feed": facts.version,
         "deny": session.scalar(select(func.max(DenyEntry.id))) or 0,
         "keys": [key.kid for key in keyring.key_set(now)],

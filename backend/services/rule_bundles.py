@@ -7,8 +7,9 @@ fares restricted to their routes), the period passes, the seat-reservation produ
 public keys validators must trust, the deny list (every entry whose ticket may still be
 valid; its version is its newest entry's id), the passback window and clock skew allowed, and
 manifests of reserved trip instances (their stops and which ticket holds which seat), and
-the trip instances each vehicle is assigned (``backend.services.vehicle_assignments``). Its
-version is its issue time in epoch seconds, so a later bundle always has a higher version.
+the trip instances each vehicle is assigned (``backend.services.vehicle_assignments``) with
+when each runs (``backend.services.trip_spans``). Its version is its issue time in epoch
+seconds, so a later bundle always has a higher version.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from backend.services.hold_pricing import RESERVATION_PRODUCT
 from backend.services.pass_products import PassProduct, pass_end
 from backend.services.reservation_store import Inventory
 from backend.services.timetable import require_active_version
+from backend.services.trip_spans import trip_spans
 from fares.bundle import BundleRefusal, RuleBundle, build_bundle, open_bundle
 from fares.deny_list import DenyList
 from fares.fare_tables import FareTables
@@ -49,7 +51,10 @@ def build_rule_bundle(
     vehicles' trip instances (its version is ``version``, or its issue time in epoch
     seconds)."""
     keyring = inventory.keyring.get()
-    tables = inventory.fares.get(session, require_active_version(session))
+    version_id = require_active_version(session)
+    tables = inventory.fares.get(session, version_id)
+    listed = [trip for trips in (vehicle_trips or {}).values() for trip in trips]
+    spans = trip_spans(session, inventory.facts.get(session, version_id), listed)
     return build_bundle(
         signing_key=keyring.current(now),
         version=epoch_seconds(now) if version is None else version,
@@ -62,6 +67,7 @@ def build_rule_bundle(
         clock_skew_s=CLOCK_SKEW_S,
         manifests=manifests(session, trip_instances),
         vehicle_trips=vehicle_trips,
+        trip_times=spans,
     )
 
 

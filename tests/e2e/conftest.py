@@ -92,7 +92,10 @@ def make_agent(live_server: FaregateServer, tmp_path: Path) -> Iterator[AgentFac
     ) -> AgentProcess:
         role = str(settings.get("role", "gate_entry"))
         stop_id = str(settings.get("stop_id", "STAGECOACH"))
-        token = live_server.create_device(device_id, role, stop_id)
+        vehicle_id = settings.get("vehicle_id")
+        token = live_server.create_device(
+            device_id, role, stop_id, None if vehicle_id is None else str(vehicle_id)
+        )
         folder = tmp_path / device_id
         config = AgentSettings(
             device_id=device_id,

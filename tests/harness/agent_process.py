@@ -68,13 +68,17 @@ class AgentSettings:
     stop_id: str = "STAGECOACH"
     on_failure: str = "fail_closed"
     sync_interval_s: int = 1
+    vehicle_id: str | None = None  # a bus's; with its [bus] settings
+    bus: tuple[tuple[str, int], ...] = ()
 
     def toml(self) -> str:
         """The agent configuration file."""
         urls = ", ".join(json.dumps(url) for url in self.server_urls)
+        vehicle = "" if self.vehicle_id is None else f'vehicle_id = "{self.vehicle_id}"\n'
+        bus = "".join(f"{name} = {value}\n" for name, value in self.bus)
         return (
             f'[device]\nid = "{self.device_id}"\nrole = "{self.role}"\n'
-            f'stop_id = "{self.stop_id}"\n\n'
+            f'stop_id = "{self.stop_id}"\n{vehicle}\n[bus]\n{bus}\n'
             f"[server]\nurls = [{urls}]\nsync_interval_s = {self.sync_interval_s}\n\n"
             f'[devices]\nreaders = ["{self.reader}"]\ngates = ["console:"]\n\n'
             f'[store]\npath = "{self.store_path}"\n\n'
@@ -111,13 +115,22 @@ class AgentProcess:
 
     def tool(self, *args: str) -> dict[str, Any]:
         """Run ``faregate-agent ARGS --config FILE`` where the agent runs; its JSON output."""
-        command = self._wrap([str(AGENT), args[0], "--config", str(self.config), *args[1:]])
-        done = subprocess.run(
-            command, cwd=self.folder, capture_output=True, text=True, timeout=60, check=False
-        )
-        assert done.returncode == 0, f"{command}: {done.returncode} {done.stderr}"
+        done = self._command(args)
+        assert done.returncode == 0, f"{done.args}: {done.returncode} {done.stderr}"
         answer: dict[str, Any] = json.loads(done.stdout)
         return answer
+
+    def refusal(self, *args: str) -> str:
+        """The error code of ``faregate-agent ARGS --config FILE``, which must refuse."""
+        done = self._command(args)
+        assert done.returncode == 2, f"{done.args}: {done.returncode} {done.stdout}"
+        return str(json.loads(done.stderr)["error"]["code"])
+
+    def _command(self, args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+        command = self._wrap([str(AGENT), *args, "--config", str(self.config)])
+        return subprocess.run(
+            command, cwd=self.folder, capture_output=True, text=True, timeout=60, check=False
+        )
 
     def provision(self, url: str, token: str) -> dict[str, Any]:
         """``faregate-agent provision URL TOKEN``."""

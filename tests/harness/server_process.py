@@ -57,6 +57,7 @@ class StoredTap:
     allowed: bool
     reason: str | None
     bundle_version: int | None
+    trip_instance: str | None
 
 
 class FaregateServer:
@@ -199,9 +200,13 @@ class FaregateServer:
         assert status == expect, (method, path, status, answer)
         return answer
 
-    def create_device(self, device_id: str, role: str, stop_id: str) -> str:
-        """Register a gate validator; its one-time provisioning token."""
-        body = {"id": device_id, "role": role, "stop_id": stop_id, "description": "e2e"}
+    def create_device(
+        self, device_id: str, role: str, stop_id: str, vehicle_id: str | None = None
+    ) -> str:
+        """Register a gate validator at ``stop_id``, or with ``vehicle_id`` a bus validator;
+        its one-time provisioning token."""
+        place = {"stop_id": stop_id} if vehicle_id is None else {"vehicle_id": vehicle_id}
+        body = {"id": device_id, "role": role, **place, "description": "e2e"}
         created = self.call("POST", "/api/v1/devices", body, expect=201)
         return str(created["provisioning_token"])
 
@@ -234,8 +239,8 @@ class FaregateServer:
     def taps(self, device_id: str) -> list[StoredTap]:
         """Every tap stored for ``device_id``, by device sequence number."""
         query = text(
-            "SELECT sequence, nonce, fingerprint, ticket_id, allowed, reason, bundle_version "
-            "FROM tap WHERE device_id = :device ORDER BY sequence, id"
+            "SELECT sequence, nonce, fingerprint, ticket_id, allowed, reason, bundle_version, "
+            "trip_instance FROM tap WHERE device_id = :device ORDER BY sequence, id"
         )
         with self._engine.connect() as connection:
             rows = connection.execute(query, {"device": device_id}).all()

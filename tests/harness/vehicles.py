@@ -36,9 +36,10 @@ WE,0,0,0,0,0,1,1,20070101,20991231
 """
 
 
-def publish_block_feed(database: Database, folder: Path) -> None:
-    """Import and publish the sample feed with blocks, running every day until 2099."""
-    feed = sample_feed_copy(folder, trips=TRIPS, calendar=CALENDAR)
+def publish_block_feed(database: Database, folder: Path, **files: str) -> None:
+    """Import and publish the sample feed with blocks, running every day until 2099 (``files``:
+    other replaced files, by name without .txt)."""
+    feed = sample_feed_copy(folder, trips=TRIPS, calendar=CALENDAR, **files)
     result = feeds.import_feed(
         database,
         feed,

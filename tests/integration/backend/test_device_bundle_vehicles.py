@@ -4,8 +4,8 @@ service days it covers, and a bus validator given that bundle runs its vehicle's
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,10 +25,12 @@ from tests.harness.reservations import book_through_api, reservable_settings
 from tests.harness.vehicles import ZONE, publish_block_feed
 from tests.unit.validator_agent.fakes import ManualClock, RecordingGate, agent_config, qr_event
 from validator_agent.bundles import BundleKeeper
+from validator_agent.config import AgentConfig
+from validator_agent.driver_trips import clear_trip, set_trip
 from validator_agent.runtime import Runtime
 from validator_agent.store import Store
 
-AgentFactory = Callable[[bytes, ManualClock], tuple[Runtime, RuleBundle]]
+AgentFactory = Callable[[bytes, ManualClock], "BusValidator"]
 
 
 @pytest.fixture
@@ -63,6 +65,11 @@ def _assign(
     assert answer.status_code == 200, answer.json
 
 
+def local(day: date, hour: int, minute: int = 0) -> int:
+    """Epoch seconds of a local time of the agency on ``day``."""
+    return int(datetime.combine(day, time(hour, minute), ZONE).timestamp())
+
+
 def _open(blob: bytes, signing_keys_file: str) -> RuleBundle:
     now = utc_now()
     bundle = open_bundle(blob, load_keyring(Path(signing_keys_file)).key_set(now), now)
@@ -89,6 +96,10 @@ def test_the_bundle_holds_each_vehicle_trips_of_today_and_tomorrow_and_booked_ma
         f"AB1@{first}", f"BFC1@{first}", f"AB1@{second}", f"BFC1@{second}",
     )  # fmt: skip
     assert bundle.vehicle_trips["bus-18"] == (f"BFC2@{tomorrow}", f"AB1@{tomorrow}")
+    listed = {trip for trips in bundle.vehicle_trips.values() for trip in trips}
+    assert set(bundle.trip_times) == listed  # when each runs: AB1 08:00-08:10, local time
+    assert bundle.trip_times[f"AB1@{first}"] == (local(first, 8), local(first, 8, 10))
+    assert bundle.trip_times[f"BFC2@{tomorrow}"] == (local(tomorrow, 11), local(tomorrow, 12))
     assert set(bundle.manifests) == {f"AB1@{tomorrow}"}  # not the booking nine days ahead
     manifest = bundle.manifests[f"AB1@{tomorrow}"]
     assert manifest.stop_ids == ("BEATTY_AIRPORT", "BULLFROG")
@@ -143,6 +154,16 @@ def test_changes_to_days_the_bundle_does_not_cover_keep_the_same_bundle(
     assert changed.version > before.version
 
 
+@dataclass
+class BusValidator:
+    """Validator bus-17-front: its config, store, runtime and the bundle it installed."""
+
+    config: AgentConfig
+    store: Store
+    runtime: Runtime
+    bundle: RuleBundle
+
+
 @pytest.fixture
 def bus_agent(tmp_path: Path, signing_keys_file: str) -> Iterator[AgentFactory]:
     """Make the agent of validator bus-17-front, with its store in a file, given a bundle."""
@@ -153,19 +174,19 @@ def bus_agent(tmp_path: Path, signing_keys_file: str) -> Iterator[AgentFactory]:
         stop_id=None, vehicle_id="bus-17", trusted_keys=trusted,
     )  # fmt: skip
 
-    def make(blob: bytes, clock: ManualClock) -> tuple[Runtime, RuleBundle]:
+    def make(blob: bytes, clock: ManualClock) -> BusValidator:
         runtime = Runtime(
             config, store, BundleKeeper(store, trusted, clock), [RecordingGate()], clock
         )
         installed = runtime.install_bundle(blob)
         assert isinstance(installed, RuleBundle), installed
-        return runtime, installed
+        return BusValidator(config, store, runtime, installed)
 
     yield make
     store.close()
 
 
-def test_a_bus_validator_runs_its_vehicle_trips_from_the_server_bundle(
+def test_a_bus_validator_runs_its_vehicle_trips_from_the_server_bundle_by_the_clock(
     client: FlaskClient, planner: dict[str, str], bus: dict[str, str], today: date,
     bus_agent: AgentFactory,
 ) -> None:  # fmt: skip
@@ -180,20 +201,22 @@ def test_a_bus_validator_runs_its_vehicle_trips_from_the_server_bundle(
         for passenger in booked["passengers"]
     )
     blob = client.get("/api/v1/device/bundle", headers=bus).data
-    clock = ManualClock(datetime.fromisoformat(ada["valid_from"]) + timedelta(minutes=1))
-    runtime, installed = bus_agent(blob, clock)
-    runtime.set_stop("BEATTY_AIRPORT")
+    # AB1 runs 08:00-08:10 from BEATTY_AIRPORT, then BFC1 leaves BULLFROG at 08:20.
+    clock = ManualClock(datetime.combine(tomorrow, time(7, 55), ZONE))
+    validator = bus_agent(blob, clock)
+    validator.runtime.set_stop("BEATTY_AIRPORT")
 
     def tap(ticket: dict[str, Any]) -> tuple[Verdict, str | None, str | None]:
-        outcome = runtime.handle(qr_event(ticket["qr_text"], clock.now()))
+        outcome = validator.runtime.handle(qr_event(ticket["qr_text"], clock.now()))
         assert outcome.row is not None  # journaled before the gate moved
-        trip = runtime.context(clock.now(), installed).trip_instance
-        return outcome.command.verdict, outcome.row.tap.reason, trip
+        return outcome.command.verdict, outcome.row.tap.reason, outcome.row.tap.trip_instance
 
-    assert tap(ada) == (Verdict.OPEN, None, f"AB1@{tomorrow}")  # the first trip of its block
-    runtime.finish_trip(f"AB1@{tomorrow}")
+    assert tap(ada) == (Verdict.OPEN, None, f"AB1@{tomorrow}")  # boarding before 08:00
+    clock.advance(16 * 60)  # 08:11: BFC1 boards
     assert tap(bo) == (Verdict.DENY, "wrong_trip", f"BFC1@{tomorrow}")
-    runtime.set_trip(f"AB1@{tomorrow}")  # the driver: the bus is still running AB1
+    # The driver: the bus is still running AB1.
+    set_trip(validator.store, validator.bundle, validator.config, f"AB1@{tomorrow}", clock.now())
     assert tap(bo) == (Verdict.OPEN, None, f"AB1@{tomorrow}")
-    runtime.set_trip(None)
-    assert runtime.context(clock.now(), installed).trip_instance == f"BFC1@{tomorrow}"
+    clear_trip(validator.store, validator.bundle, validator.config, clock.now())
+    assert validator.runtime.status()["trip"] == {
+        "vehicle_id": "bus-17", "instance": f"BFC1@{tomorrow}", "source": "timetable"}  # fmt: skip

@@ -70,6 +70,35 @@ def test_an_older_store_keeps_its_rows_and_journals_trip_instances(
     assert added.seq == 2
     assert added.to_wire()["trip_instance"] == "BUS1@2026-06-02"
     check = sqlite3.connect(path)
-    assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     assert check.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    check.close()
+
+
+def test_a_version_2_store_gains_the_drivers_trip_commands_and_keeps_its_rows(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "agent.db"
+    store = Store.open(path)
+    kept = store.append_tap(replace(record(1), trip_instance="BUS1@2026-06-02"))
+    store.set_meta("last_sync", "2026-06-02T08:00:00+00:00")
+    store.close()
+    version_2 = sqlite3.connect(path)  # version 3 is version 2 and the driver_trip table
+    version_2.executescript("DROP TABLE driver_trip; PRAGMA user_version = 2;")
+    version_2.close()
+
+    store = Store.open(path)
+    at = record(2).at
+    store.change_driver_trips("BUS2@2026-06-02", ["BUS1@2026-06-02"], at, at)
+    store.close()
+    reopened = Store.open(path)
+    driver, rows, meta = reopened.driver_trips(), reopened.take_batch(10), reopened.meta()
+    reopened.close()
+
+    assert rows == [kept]
+    assert meta["last_sync"] == "2026-06-02T08:00:00+00:00"
+    assert (driver.chosen, driver.finished, driver.changes) == (
+        "BUS2@2026-06-02", frozenset({"BUS1@2026-06-02"}), 1)  # fmt: skip
+    check = sqlite3.connect(path)
+    assert check.execute("PRAGMA user_version").fetchone()[0] == 3
     check.close()

@@ -72,8 +72,10 @@ def bundle_blob(
     valid_for: timedelta = timedelta(days=7),
     signer: SigningKey = SERVER_KEY,
     version: int = 1,
+    vehicle_trips: Mapping[str, Iterable[str]] | None = None,
+    trip_times: Mapping[str, tuple[datetime, datetime]] | None = None,
 ) -> bytes:
-    """A signed bundle with the test products and the RUSH042 manifest."""
+    """A signed bundle with the test products and the RUSH042 manifest (bus-17 runs it)."""
     return build_bundle(
         signing_key=signer,
         version=version,
@@ -87,7 +89,8 @@ def bundle_blob(
         else passback_s,
         clock_skew_s=60,
         manifests=[TripManifest(TRIP, STOPS, {TICKET: "12A"})] if manifests is None else manifests,
-        vehicle_trips={"bus-17": [TRIP]},
+        vehicle_trips={"bus-17": [TRIP]} if vehicle_trips is None else vehicle_trips,
+        trip_times=trip_times,
     )
 
 

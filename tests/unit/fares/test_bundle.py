@@ -84,6 +84,40 @@ def test_well_signed_ill_shaped_content_is_malformed() -> None:
         assert open_bundle(blob, TRUSTED, T0) is BundleRefusal.MALFORMED
 
 
+def resigned(blob: bytes, **changes: object) -> bytes:
+    """``blob``'s content with ``changes`` (None: the key left out), signed again."""
+    content = cbor2.loads(cbor2.loads(blob)[2])
+    for name, value in changes.items():
+        if value is None:
+            del content[name]
+        else:
+            content[name] = value
+    body = cbor2.dumps(content)
+    return cbor2.dumps([1, SERVER_KEY.kid, body, SERVER_KEY.sign(body)])
+
+
+def test_trip_times_travel_as_epoch_seconds() -> None:
+    departs = T0 + timedelta(hours=15, minutes=30)
+    arrives = departs + timedelta(hours=2)  # past midnight UTC: just a later instant
+    bundle = open_test_bundle(trip_times={TRIP: (departs, arrives)})
+    assert bundle.trip_times == {TRIP: (int(departs.timestamp()), int(arrives.timestamp()))}
+
+
+def test_a_bundle_made_before_trip_times_opens_without_them() -> None:
+    older = resigned(bundle_blob(), trip_times=None)
+    assert b"trip_times" not in older
+    opened = open_bundle(older, TRUSTED, T0)
+    assert isinstance(opened, RuleBundle)
+    assert opened.trip_times == {}
+    assert opened.vehicle_trips == {"bus-17": (TRIP,)}
+
+
+def test_ill_shaped_trip_times_are_malformed() -> None:
+    for times in ({TRIP: [1, 2]}, [[TRIP, 20, 10]], [[TRIP, 1.5, 2]], [[TRIP, 1]], [[7, 1, 2]]):
+        blob = resigned(bundle_blob(), trip_times=times)
+        assert open_bundle(blob, TRUSTED, T0) is BundleRefusal.MALFORMED, times
+
+
 def test_delta_bundle_applies_onto_the_current_deny_list() -> None:
     newer = DenyList.of(3, tickets=["cc" * 8], media=["bb" * 32])
     blob = bundle_blob(deny=DENY_V2.delta_to(newer))
@@ -106,7 +140,7 @@ def test_arbitrary_bytes_never_raise(blob: bytes) -> None:
 
 
 CONTENT_FIELDS = ("version", "issued_at", "valid_until", "keys", "products", "deny",
-                  "passback_s", "clock_skew_s", "manifests", "vehicles")  # fmt: skip
+                  "passback_s", "clock_skew_s", "manifests", "vehicles", "trip_times")  # fmt: skip
 
 
 @settings(max_examples=300)

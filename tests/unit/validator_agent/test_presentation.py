@@ -1,10 +1,9 @@
-"""Reader events to presented media, journal fingerprints and a bus's current trip."""
+"""Reader events to presented media and journal fingerprints."""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from datetime import timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -12,11 +11,8 @@ from hypothesis import strategies as st
 from fares.media import ndef_message, qr_text
 from fares.tap import MediaKind
 from hardware.ports import MediaEvent, Technology
-from tests.unit.fares.builders import open_test_bundle
 from tests.unit.validator_agent.fakes import NOW, ndef_event, qr_event, uid_event
-from validator_agent.presentation import current_trip, presented_media, tap_fingerprint
-
-TODAY = "2026-06-01"
+from validator_agent.presentation import presented_media, tap_fingerprint
 
 
 def test_qr_scan_is_qr_text() -> None:
@@ -60,16 +56,3 @@ def test_fingerprint_never_raises_and_never_is_the_payload(
     fingerprint = tap_fingerprint(media, None)
     assert re.fullmatch("[0-9a-f]{64}", fingerprint), fingerprint
     assert payload not in (fingerprint, fingerprint.encode())
-
-
-def test_bus_runs_its_first_trip_not_finished() -> None:
-    bundle = open_test_bundle()
-    trips = bundle.vehicle_trips["bus-17"]
-    assert current_trip(bundle, "bus-17", NOW, set()) is None  # 2008 trips are long over
-    assert current_trip(bundle, "bus-17", NOW, set(), override="X@" + TODAY) == "X@" + TODAY
-    at_service = NOW.replace(year=2008, month=6, day=2)
-    assert current_trip(bundle, "bus-17", at_service, set()) == trips[0]
-    assert current_trip(bundle, "bus-17", at_service, {trips[0]}) is None
-    after_midnight = at_service + timedelta(days=1)
-    assert current_trip(bundle, "bus-17", after_midnight, set()) == trips[0]
-    assert current_trip(bundle, "bus-99", at_service, set()) is None

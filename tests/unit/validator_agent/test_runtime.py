@@ -6,24 +6,18 @@ import hashlib
 import threading
 from datetime import timedelta
 
-from fares.bundle import build_bundle
-from fares.credentials import Reservation
 from fares.deny_list import DenyList
 from fares.media import ndef_message, qr_text
-from fares.rules import DeviceRole, TripManifest
+from fares.rules import DeviceRole
 from fares.tap import MediaKind, media_fingerprint
 from hardware.ports import GateCommand, Verdict
 from tests.unit.fares.builders import (
-    KEY_1,
-    PRODUCTS,
-    SERVER_KEY,
-    STOPS,
     T0,
     bundle_blob,
     pass_credential,
-    reserved_credential,
     signed,
 )
+from tests.unit.validator_agent.bus_day import EARLY, LATE, bus_bundle, late_ticket
 from tests.unit.validator_agent.conftest import RuntimeFactory
 from tests.unit.validator_agent.fakes import (
     InjectedReader,
@@ -39,7 +33,6 @@ from validator_agent.runtime import JOURNAL_FAULT
 from validator_agent.store import Store
 
 PASS_QR = qr_text(signed(pass_credential()))
-EARLY, LATE = "RUSH041@2026-06-01", "RUSH042@2026-06-01"
 
 
 def fill_store(store: Store) -> None:
@@ -217,29 +210,18 @@ def test_journal_recovers_once_space_is_back(
     assert failure["journal_fault"] is None
 
 
-def bus_bundle() -> bytes:
-    """A bundle whose bus-17 runs two reserved trips today."""
-    return build_bundle(
-        signing_key=SERVER_KEY, version=1, issued_at=T0, valid_until=T0 + timedelta(days=7),
-        keys=[KEY_1.public_key()], products=PRODUCTS, deny=DenyList(),
-        passback_s={DeviceRole.BUS: 300}, clock_skew_s=60,
-        manifests=[TripManifest(EARLY, STOPS, {}), TripManifest(LATE, STOPS, {})],
-        vehicle_trips={"bus-17": [EARLY, LATE]},
-    )  # fmt: skip
-
-
-def late_ticket() -> str:
-    reservation = Reservation(LATE, "12A", "BEATTY_AIRPORT", "BULLFROG")
-    return qr_text(signed(reserved_credential(reservation=reservation)))
+def drive(store: Store, chosen: str | None = None, finished: tuple[str, ...] = ()) -> None:
+    """A driver's command, as ``faregate-agent trip`` writes it."""
+    store.change_driver_trips(chosen, finished, T0, T0 - timedelta(days=3))
 
 
 def test_bus_checks_reservations_against_its_current_trip(
-    make_runtime: RuntimeFactory, gate: RecordingGate
+    make_runtime: RuntimeFactory, gate: RecordingGate, store: Store
 ) -> None:
     runtime = make_runtime(bus_bundle(), role=DeviceRole.BUS, vehicle_id="bus-17", stop_id=None)
     runtime.set_stop("BEATTY_AIRPORT")
     runtime.handle(qr_event(late_ticket()))
-    runtime.finish_trip(EARLY)
+    drive(store, finished=(EARLY,))
     runtime.handle(qr_event(late_ticket()))
 
     assert gate.commands == [
@@ -249,11 +231,11 @@ def test_bus_checks_reservations_against_its_current_trip(
 
 
 def test_bus_driver_override_selects_the_trip(
-    make_runtime: RuntimeFactory, gate: RecordingGate
+    make_runtime: RuntimeFactory, gate: RecordingGate, store: Store
 ) -> None:
     runtime = make_runtime(bus_bundle(), role=DeviceRole.BUS, vehicle_id="bus-17", stop_id=None)
     runtime.set_stop("BULLFROG")
-    runtime.set_trip(LATE)
+    drive(store, LATE)
     runtime.handle(qr_event(late_ticket()))
     runtime.set_stop("BEATTY_AIRPORT")
     runtime.handle(qr_event(late_ticket()))
@@ -315,7 +297,7 @@ def test_a_bus_journals_the_trip_instance_it_was_running_and_a_gate_none(
 ) -> None:
     bus = make_runtime(bus_bundle(), role=DeviceRole.BUS, vehicle_id="bus-17", stop_id=None)
     bus.handle(uid_event(b"\x04\x01\x02\x03"))
-    bus.finish_trip(EARLY)
+    drive(store, finished=(EARLY,))
     bus.handle(qr_event(late_ticket()))
     make_runtime().handle(qr_event(PASS_QR))
 
@@ -329,9 +311,49 @@ def test_a_bus_without_rules_journals_the_drivers_trip_and_drops_an_overlong_one
     make_runtime: RuntimeFactory, store: Store
 ) -> None:
     bus = make_runtime(install=False, role=DeviceRole.BUS, vehicle_id="bus-17", stop_id=None)
-    bus.set_trip(LATE)
+    drive(store, LATE)
     bus.handle(uid_event(b"\x04\x01\x02\x03"))
-    bus.set_trip("X" * 150 + "@2026-06-01")  # longer than the server takes: not journaled
+    drive(store, "X" * 150 + "@2026-06-01")  # longer than the server takes: not journaled
+    bus.handle(uid_event(b"\x04\x01\x02\x03"))
+    drive(store, "X@2026-05-29")  # its service day is over
     bus.handle(uid_event(b"\x04\x01\x02\x03"))
 
-    assert [row.tap.trip_instance for row in store.take_batch(10)] == [LATE, None]
+    assert [row.tap.trip_instance for row in store.take_batch(10)] == [LATE, None, None]
+
+
+def test_a_bus_follows_its_timetable_through_the_day(
+    make_runtime: RuntimeFactory, gate: RecordingGate, store: Store, clock: ManualClock
+) -> None:
+    bus = make_runtime(bus_bundle(timed=True), role=DeviceRole.BUS, vehicle_id="bus-17",
+                       stop_id=None)  # fmt: skip
+    bus.set_stop("BEATTY_AIRPORT")
+    bus.handle(qr_event(late_ticket(), clock.now()))  # 08:05: EARLY is running
+    clock.advance(80 * 60)  # 09:25: LATE boards
+    bus.handle(qr_event(late_ticket(), clock.now()))
+    trip = bus.status()["trip"]
+
+    assert [c.verdict for c in gate.commands] == [Verdict.DENY, Verdict.OPEN]
+    rows = store.take_batch(10)
+    assert [(row.tap.reason, row.tap.trip_instance) for row in rows] == [
+        ("wrong_trip", EARLY), (None, LATE)]  # fmt: skip
+    assert trip == {"vehicle_id": "bus-17", "instance": LATE, "source": "timetable"}
+
+
+def test_a_running_bus_obeys_a_drivers_command_from_its_next_tap(
+    make_runtime: RuntimeFactory, gate: RecordingGate, store: Store, clock: ManualClock
+) -> None:
+    bus = make_runtime(bus_bundle(timed=True), role=DeviceRole.BUS, vehicle_id="bus-17",
+                       stop_id=None)  # fmt: skip
+    bus.set_stop("BEATTY_AIRPORT")
+    bus.handle(qr_event(late_ticket(1), clock.now()))
+    drive(store, LATE)
+    bus.handle(qr_event(late_ticket(2), clock.now()))
+    chosen = bus.status()["trip"]
+    drive(store)
+    bus.handle(qr_event(late_ticket(3), clock.now()))
+
+    assert [c.verdict for c in gate.commands] == [Verdict.DENY, Verdict.OPEN, Verdict.DENY]
+    rows = [(row.tap.reason, row.tap.trip_instance) for row in store.take_batch(10)]
+    assert rows == [("wrong_trip", EARLY), (None, LATE), ("wrong_trip", EARLY)]
+    assert chosen == {"vehicle_id": "bus-17", "instance": LATE, "source": "driver"}
+    assert make_runtime().status()["trip"] is None  # a gate runs no trip
