@@ -14,6 +14,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.test import TestResponse
 
+from backend import jobs
 from backend.db import Database
 from backend.errors import ConflictError
 from backend.models import (
@@ -213,14 +214,10 @@ def test_sales_stop_and_cancelling_again_changes_nothing(
         assert (state.source, state.reason) == ("operator", "Driver shortage")
 
 
-def test_a_timetable_that_drops_a_booked_run_cancels_it_and_refunds_without_an_alternative(
-    inventory: Inventory, database: Database, travel_day: date, tmp_path: Path
-) -> None:
-    dropped = run(travel_day, "10:00")
-    reference = book(inventory, dropped, {"1A": "Ada"})
-    now = datetime.now(UTC)
-    # The new timetable runs CITY1 once, at its stop times, instead of every half hour.
-    first, last = agency_today(now), travel_day
+def publish_a_single_run(database: Database, tmp_path: Path, last: date, now: datetime) -> date:
+    """Publish a timetable that runs CITY1 once, at its stop times, instead of every half hour,
+    from today to ``last``; today's date."""
+    first = agency_today(now)
     feed = sample_feed_copy(
         tmp_path / "new",
         calendar=(
@@ -232,6 +229,16 @@ def test_a_timetable_that_drops_a_booked_run_cancels_it_and_refunds_without_an_a
         frequencies="trip_id,start_time,end_time,headway_secs\n",
     )
     feeds.import_feed(database, feed, filename="new", now=now, today=first, publish=True)
+    return first
+
+
+def test_a_timetable_that_drops_a_booked_run_cancels_it_and_refunds_without_an_alternative(
+    inventory: Inventory, database: Database, travel_day: date, tmp_path: Path
+) -> None:
+    dropped = run(travel_day, "10:00")
+    reference = book(inventory, dropped, {"1A": "Ada"})
+    now = datetime.now(UTC)
+    first = publish_a_single_run(database, tmp_path, travel_day, now)
 
     newly = cancellations.dropped_by_active_feed(inventory, since=first, now=now)
     assert newly == [dropped]
@@ -246,6 +253,24 @@ def test_a_timetable_that_drops_a_booked_run_cancels_it_and_refunds_without_an_a
         assert state.reason.startswith("not in the timetable published as version")
     assert cancellations.dropped_by_active_feed(inventory, since=first, now=now) == []
     assert cancellation_views.unfinished_instances(database, first) == []
+
+
+def test_the_cancellation_job_works_on_what_a_new_timetable_drops_once(
+    inventory: Inventory, database: Database, travel_day: date, tmp_path: Path
+) -> None:
+    dropped = run(travel_day, "10:00")
+    reference = book(inventory, dropped, {"1A": "Ada"})
+    job = jobs.Disruptions(inventory, NEXT_RUN_ONLY)
+    assert jobs.resume_cancellations(job) == 0  # the timetable in force drops nothing
+    publish_a_single_run(database, tmp_path, travel_day, datetime.now(UTC))
+
+    assert jobs.resume_cancellations(job) == 1
+    assert booking(database, reference).status == "cancelled"  # refunded: no other run
+    with database.sessions() as session:
+        state = session.get(TripCancellation, dropped)
+        assert state is not None
+        assert (state.source, state.status) == ("feed", "done")
+    assert jobs.resume_cancellations(job) == 0  # done once, and the timetable was looked at
 
 
 def test_the_traveler_pages_show_where_a_cancelled_booking_went(
