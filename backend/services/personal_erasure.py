@@ -35,7 +35,9 @@ erasure's audit row carrying the address's hash). An address never seen is 404
 ``traveler_not_found``. Afterwards the old address finds no booking and no case.
 
 The erasure covers what is stored when it runs: a booking made with the same address afterwards
-is that traveler's new data, erased by erasing again.
+is that traveler's new data, erased by erasing again. A booking in the traveler's account made
+with another contact address is erased with the rest (that address included); the e-mails and
+cases of that other address alone are erased by erasing it too.
 """
 
 from __future__ import annotations

@@ -89,8 +89,11 @@ def account_trips(
         )
         for reference, status, trip_instance, board, alight, paid in rows[:MAX_TRIPS]
     ]
-    coming = [trip for trip in trips if trip.ends is not None and trip.ends > now]
-    past = [trip for trip in trips if trip not in coming]
+    coming: list[AccountTrip] = []
+    past: list[AccountTrip] = []
+    for trip in trips:
+        ends = trip.ends
+        (coming if ends is not None and ends > now else past).append(trip)
     coming.sort(key=lambda trip: trip.starts or now)
     past.sort(key=lambda trip: trip.starts or datetime.min.replace(tzinfo=UTC), reverse=True)
     return AccountTrips(coming, past, more=len(rows) > MAX_TRIPS)

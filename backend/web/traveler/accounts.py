@@ -48,13 +48,6 @@ bp = Blueprint("traveler_account", __name__)
 bp.register_error_handler(ServiceError, refusal_page)
 
 
-@bp.after_request
-def _no_store(response: Response) -> Response:
-    """The account's pages stay out of caches: after signing out, Back shows none of them."""
-    if response.mimetype == "text/html":
-        response.headers["Cache-Control"] = "no-store"
-    return response
-
 PageAnswer = str | tuple[str, int, dict[str, str]] | Response
 # Where each refusal is shown, and what it says.
 REFUSALS = {
@@ -74,6 +67,14 @@ REFUSALS = {
         "This booking is already in another account's trips.",
     ),
 }
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    """The account's pages stay out of caches: after signing out, Back shows none of them."""
+    if response.mimetype == "text/html":
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _target() -> str:
