@@ -64,6 +64,7 @@ class Settings:
     realtime_poll_seconds: int = 60
     staff_session_idle_minutes: int = 30
     staff_session_hours: int = 12
+    traveler_session_days: int = 30
     session_secret_file: str = "var/session-secret"  # noqa: S105 - a path, not a secret
     secure_cookies: bool = False
     counter_payments: bool = True
@@ -195,8 +196,8 @@ def _check_realtime(settings: Settings) -> None:
         raise SettingsError("realtime_poll_seconds must be at least 1")
 
 
-def _check_staff_sessions(settings: Settings) -> None:
-    for key in ("staff_session_idle_minutes", "staff_session_hours"):
+def _check_sessions(settings: Settings) -> None:
+    for key in ("staff_session_idle_minutes", "staff_session_hours", "traveler_session_days"):
         if getattr(settings, key) < 1:
             raise SettingsError(f"{key} must be at least 1")
 
@@ -269,7 +270,7 @@ def _checked(settings: Settings) -> Settings:
         raise SettingsError("max_journey_minutes must be at least 1")
     if settings.max_fare_minor < 0:
         raise SettingsError("max_fare_minor must be 0 or more")
-    _check_staff_sessions(settings)
+    _check_sessions(settings)
     _check_realtime(settings)
     _check_smtp(settings)
     _check_request_limits(settings)

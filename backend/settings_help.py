@@ -91,6 +91,10 @@ SETTINGS_HELP: dict[str, str] = {
         "Hours after signing in to the web console after which staff must sign in again, "
         "however active they were."
     ),
+    "traveler_session_days": (
+        "Days after signing in to their account on the traveler pages after which a traveler "
+        "must sign in again (closing the browser signs them out sooner)."
+    ),
     "session_secret_file": (
         "The secret that signs web sessions (traveler and staff sign-in) and their CSRF "
         "tokens; made on first start when missing (mode 0600). Every server of one site must "

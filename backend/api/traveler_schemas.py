@@ -153,6 +153,16 @@ class ExportedTapSchema(ma.Schema):
     trip_instance = ma.fields.String(allow_none=True)
 
 
+class ExportedAccountSchema(ma.Schema):
+    """The traveler account with the address, and the bookings in it."""
+
+    email = ma.fields.String(required=True)
+    created_at = _time()
+    bookings = ma.fields.List(
+        ma.fields.String(), required=True, metadata={"description": "references"}
+    )
+
+
 class TravelerExportSchema(ma.Schema):
     """Everything stored about one traveler (contact e-mail)."""
 
@@ -160,6 +170,7 @@ class TravelerExportSchema(ma.Schema):
     version = ma.fields.Integer(required=True, metadata={"example": 1})
     email = ma.fields.String(required=True)
     exported_at = _time()
+    account = ma.fields.Nested(ExportedAccountSchema, allow_none=True)
     bookings = ma.fields.List(ma.fields.Nested(ExportedBookingSchema), required=True)
     passes = ma.fields.List(ma.fields.Nested(ExportedTicketSchema), required=True)
     support_cases = ma.fields.List(ma.fields.Nested(ExportedCaseSchema), required=True)
@@ -195,4 +206,7 @@ class ErasureSchema(ma.Schema):
     messages = ma.fields.Integer(required=True)
     stored_responses = ma.fields.Integer(
         required=True, metadata={"description": "answers kept for retried POSTs, rewritten"}
+    )
+    accounts = ma.fields.Integer(
+        required=True, metadata={"description": "traveler accounts deleted (0 or 1)"}
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -24,8 +26,15 @@ def verify_password(encoded: str, password: str) -> bool:
         return False
 
 
+@functools.cache
+def stand_in_hash() -> str:
+    """A hash no password matches in practice: checked against when no account has the email
+    given, so that signing in takes as long whether or not the account exists."""
+    return hash_password("a password nobody has")
+
+
 def password_problem(password: str) -> str | None:
-    """Why ``password`` is not acceptable for a staff account, or None."""
+    """Why ``password`` is not acceptable for a staff or traveler account, or None."""
     if len(password) < MIN_LENGTH:
         return f"a password needs at least {MIN_LENGTH} characters"
     if len(password) > MAX_LENGTH:

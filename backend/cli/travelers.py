@@ -80,7 +80,8 @@ def erase(ctx: CliContext, email: str, yes: bool, staff_email: str | None) -> No
         f"erased: {done.bookings} booking(s) {' '.join(done.references)}, "
         f"{done.passengers} passenger(s), {done.tickets} ticket(s), "
         f"{done.support_cases} case(s) with {done.case_notes} note(s), "
-        f"{done.messages} e-mail(s), {done.stored_responses} stored answer(s) "
+        f"{done.messages} e-mail(s), {done.stored_responses} stored answer(s), "
+        f"{done.accounts} traveler account(s) "
         f"(audit hash {done.email_hash[:16]})"
     )
 

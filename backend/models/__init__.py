@@ -35,6 +35,7 @@ from backend.models.staff import ApiToken, StaffUser
 from backend.models.staff_security import LoginFailure, RecoveryCode, StaffSession, StaffTwoFactor
 from backend.models.support import SupportCase, SupportCaseNote, SupportRefund
 from backend.models.tickets import DenyEntry, Ticket
+from backend.models.traveler_accounts import TravelerAccount, TravelerSession
 from backend.models.vehicles import VehicleAssignment
 
 __all__ = [
@@ -75,6 +76,8 @@ __all__ = [
     "SupportRefund",
     "Tap",
     "Ticket",
+    "TravelerAccount",
+    "TravelerSession",
     "TripCancellation",
     "TripInventory",
     "VehicleAssignment",

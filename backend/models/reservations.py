@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.models.base import Base
@@ -145,8 +145,21 @@ class Booking(Base):
     cancelled_at: Mapped[datetime | None]
     total_amount: Mapped[int | None]  # minor units of ``currency``; None when unpriced
     currency: Mapped[str | None] = mapped_column(String(3))
+    # The traveler account it belongs to: booked while signed in, or added to My trips.
+    # Erasing the account clears it first (no ON DELETE action: SQLite could not reflect one
+    # declared in ADD COLUMN).
+    traveler_account_id: Mapped[int | None] = mapped_column(ForeignKey("traveler_account.id"))
 
-    __table_args__ = (CheckConstraint("status in ('confirmed', 'cancelled')", name="status"),)
+    __table_args__ = (
+        CheckConstraint("status in ('confirmed', 'cancelled')", name="status"),
+        # Only bookings with an account are indexed: guest bookings add no index entry.
+        Index(
+            "ix_booking_traveler_account_id",
+            "traveler_account_id",
+            postgresql_where=text("traveler_account_id IS NOT NULL"),
+            sqlite_where=text("traveler_account_id IS NOT NULL"),
+        ),
+    )
 
 
 class BookingPassenger(Base):

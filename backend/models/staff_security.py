@@ -1,5 +1,5 @@
 """Staff sign-in to the web console: sessions, two-factor secrets, recovery codes and the
-failed sign-ins that rate-limit it.
+failed sign-ins that rate-limit it (and travelers' sign-in, counted apart).
 
 A staff session is named by a random token kept in the signed session cookie; only its
 SHA-256 digest is stored, so a copy of the table opens no session. A recovery code is stored
@@ -64,13 +64,15 @@ class RecoveryCode(Base):
 
 
 class LoginFailure(Base):
-    """One failed or in-flight sign-in attempt, by email and by client address."""
+    """One failed or in-flight sign-in attempt, by email and by client address, at the
+    console (``realm`` staff) or on the traveler pages (traveler)."""
 
     __tablename__ = "login_failure"
 
     id: Mapped[int] = mapped_column(
         BigInteger().with_variant(Integer(), "sqlite"), primary_key=True
     )
+    realm: Mapped[str] = mapped_column(String(16), server_default="staff")
     email: Mapped[str] = mapped_column(String(254))
     address: Mapped[str] = mapped_column(String(64))
     failed_at: Mapped[datetime]

@@ -274,7 +274,9 @@ def _passengers(session: Session, booking: Booking) -> list[BookingPassenger]:
     )
 
 
-def _booking_for(session: Session, reference: str, email: str, *, lock: bool) -> Booking:
+def booking_for(session: Session, reference: str, email: str, *, lock: bool) -> Booking:
+    """The booking with ``reference`` and contact ``email``: the proof a traveler gives;
+    404 ``booking_not_found`` whichever of the two is wrong."""
     query = select(Booking).where(Booking.reference == reference.upper())
     if lock:
         query = query.with_for_update()
@@ -286,7 +288,7 @@ def _booking_for(session: Session, reference: str, email: str, *, lock: bool) ->
 
 def get_booking(session: Session, reference: str, email: str) -> dict[str, Any]:
     """A booking, shown to whoever knows its reference and contact email."""
-    booking = _booking_for(session, reference, email, lock=False)
+    booking = booking_for(session, reference, email, lock=False)
     hold = session.get(Hold, booking.hold_id)
     assert hold is not None  # noqa: S101 - a booking's hold is never deleted
     tickets = booking_ticket_ids(session, booking.id)
@@ -298,7 +300,7 @@ def cancel_booking(
 ) -> dict[str, Any]:
     """Cancel a booking and free its seats (idempotent)."""
     with writer(inventory) as session:
-        booking = _booking_for(session, reference, email, lock=True)
+        booking = booking_for(session, reference, email, lock=True)
         hold = locked_hold(session, booking.hold_id)
         if booking.status == "confirmed":
             end_claims(session, hold)

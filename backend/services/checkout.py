@@ -11,6 +11,10 @@ The order is authorize → confirm → capture, as with a card provider:
    payment of a confirmed booking is captured and the tickets are issued with it; a cancelled
    booking's payment is voided or refunded.
 
+A traveler signed in to their account gets the booking in it between steps 2 and 3
+(``traveler_accounts.link_booking``); should that be lost to a crash, the booking is theirs
+to add with its reference and contact email.
+
 A crash between the steps leaves an authorized payment (never a paid one without tickets, nor
 tickets without payment); ``settle`` runs again whenever the booking is looked at, so the next
 view finishes the work. Every writer locks the booking row before its payment, the order
@@ -29,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from backend.errors import ConflictError, NotFoundError, ServiceError
 from backend.models import Booking, Hold, Payment
-from backend.services import bookings
+from backend.services import bookings, traveler_accounts
 from backend.services.bookings import Passenger
 from backend.services.payments import (
     NO_CHARGE,
@@ -45,12 +49,14 @@ from backend.services.write_sessions import writer
 
 @dataclass(frozen=True)
 class Checkout:
-    """What a traveler sends to book a hold: names, contact email and how they pay."""
+    """What a traveler sends to book a hold: names, contact email and how they pay; and the
+    account the booking goes to, when they are signed in."""
 
     hold_id: str
     names: Sequence[str]
     email: str
     provider: str
+    account_id: int | None = None
 
 
 def check_out(
@@ -97,6 +103,10 @@ def check_out(
         _void(inventory, payment_id, now)
         raise
     reference: str = outcome.body["reference"]
+    if checkout.account_id is not None:
+        with writer(inventory) as session:
+            traveler_accounts.link_booking(session, reference, checkout.account_id)
+            session.commit()
     settle(inventory, reference, now)
     return reference
 

@@ -1,4 +1,4 @@
-"""Rate limits on staff sign-in, shared by every server process through the database.
+"""Rate limits on signing in, shared by every server process through the database.
 
 Each sign-in attempt (a password, or a second-factor code) is checked and recorded in one
 writer transaction before the password is looked at: when the email already has
@@ -14,6 +14,10 @@ the lock.
   tells nothing about which accounts exist.
 - ``ADDRESS_LIMIT`` = 20 attempts per client address in 15 minutes, against one client
   trying many accounts.
+
+Staff signing in to the console and travelers signing in on the traveler pages are counted
+apart (``realm``): a traveler account and a staff account may share an address, and neither's
+failures may lock, nor its success unlock, the other.
 
 Attempts on one email or address are serialized (PostgreSQL: transaction-level advisory
 locks, email first then address; SQLite: the database's write lock), so attempts sent in
@@ -41,6 +45,8 @@ KEEP = timedelta(days=1)  # rows older than this are deleted as new ones come
 # Advisory lock classes beside the seat-claim and reconciliation ones.
 EMAIL_LOCK_CLASS = 0x46470003
 ADDRESS_LOCK_CLASS = 0x46470004
+STAFF = "staff"
+TRAVELER = "traveler"
 
 
 class LoginLockedError(ServiceError):
@@ -63,37 +69,52 @@ class Attempt:
     """An attempt let through: it counts as a failure unless ``succeeded`` is called."""
 
     email: str
+    realm: str = STAFF
 
 
-def begin_attempt(database: Database, email: str, address: str, *, now: datetime) -> Attempt:
-    """Record an attempt, or refuse it with ``LoginLockedError`` when a limit is reached."""
+def begin_attempt(
+    database: Database, email: str, address: str, *, now: datetime, realm: str = STAFF
+) -> Attempt:
+    """Record an attempt, or refuse it with ``LoginLockedError`` when a limit of ``realm`` is
+    reached."""
     email = email.strip().lower()[:254]
     address = address[:64]
     with database.writer_sessions() as session:
-        _serialize(session, [(EMAIL_LOCK_CLASS, email), (ADDRESS_LOCK_CLASS, address)])
+        _serialize(
+            session,
+            [(EMAIL_LOCK_CLASS, f"{realm}:{email}"), (ADDRESS_LOCK_CLASS, f"{realm}:{address}")],
+        )
         for column, key, limit in (
             (LoginFailure.email, email, ACCOUNT_LIMIT),
             (LoginFailure.address, address, ADDRESS_LIMIT),
         ):
             recent = session.scalars(
                 select(LoginFailure.failed_at)
-                .where(column == key, LoginFailure.failed_at > now - WINDOW)
+                .where(
+                    LoginFailure.realm == realm,
+                    column == key,
+                    LoginFailure.failed_at > now - WINDOW,
+                )
                 .order_by(LoginFailure.failed_at)
             ).all()
             if len(recent) >= limit:
                 # Free again once enough of them have left the window for one more try.
                 raise LoginLockedError(max(recent[len(recent) - limit] + WINDOW, now))
         session.execute(delete(LoginFailure).where(LoginFailure.failed_at < now - KEEP))
-        session.add(LoginFailure(email=email, address=address, failed_at=now))
+        session.add(LoginFailure(realm=realm, email=email, address=address, failed_at=now))
         session.commit()
-    return Attempt(email)
+    return Attempt(email, realm)
 
 
 def succeeded(database: Database, attempt: Attempt) -> None:
-    """The attempt was right: forget it and the email's earlier failures."""
+    """The attempt was right: forget it and the email's earlier failures in its realm."""
     with database.writer_sessions() as session:
-        _serialize(session, [(EMAIL_LOCK_CLASS, attempt.email)])
-        session.execute(delete(LoginFailure).where(LoginFailure.email == attempt.email))
+        _serialize(session, [(EMAIL_LOCK_CLASS, f"{attempt.realm}:{attempt.email}")])
+        session.execute(
+            delete(LoginFailure).where(
+                LoginFailure.realm == attempt.realm, LoginFailure.email == attempt.email
+            )
+        )
         session.commit()
 
 

@@ -1,10 +1,12 @@
 """A traveler's personal data, found by contact e-mail: which rows belong to them, and the
 hash that stands in for their address once it is erased.
 
-Travelers have no account: what ties their data together is the contact e-mail address they
+Travelers need no account: what ties their data together is the contact e-mail address they
 gave, compared without regard to case, as bookings and cases compare it. A traveler's rows are
 
-- bookings made with that address (with their passengers, payment, tickets and seats),
+- their traveler account, when one has that address,
+- bookings made with that address, and the bookings in that account (with their passengers,
+  payment, tickets and seats),
 - period passes bought with it,
 - support cases with it as contact, or linked to one of those bookings (with their notes and
   refunds),
@@ -42,6 +44,7 @@ from backend.models import (
     SupportCase,
     SupportCaseNote,
     Ticket,
+    TravelerAccount,
 )
 
 _HASH_PREFIX = b"faregate-traveler-email:"
@@ -76,11 +79,13 @@ class TravelerRows:
     passes: list[Ticket]
     cases: list[SupportCase]
     messages: list[OutboxMessage]
+    account: TravelerAccount | None = None
 
     @property
     def empty(self) -> bool:
         """Whether nothing at all belongs to the address."""
-        return not (self.bookings or self.passes or self.cases or self.messages)
+        stored = self.bookings or self.passes or self.cases or self.messages
+        return not (stored or self.account is not None)
 
 
 def find_rows(session: Session, address: str) -> TravelerRows:
@@ -89,12 +94,12 @@ def find_rows(session: Session, address: str) -> TravelerRows:
     Matching is on ``lower(column)``: these are rare staff reads, and scanning the tables
     keeps an index off the booking path's inserts.
     """
+    account = session.scalar(select(TravelerAccount).where(TravelerAccount.email == address))
+    theirs = func.lower(Booking.contact_email) == address
+    if account is not None:
+        theirs = or_(theirs, Booking.traveler_account_id == account.id)
     bookings = list(
-        session.scalars(
-            select(Booking)
-            .where(func.lower(Booking.contact_email) == address)
-            .order_by(Booking.created_at, Booking.id)
-        )
+        session.scalars(select(Booking).where(theirs).order_by(Booking.created_at, Booking.id))
     )
     booking_ids = [booking.id for booking in bookings]
     passes = list(
@@ -119,7 +124,7 @@ def find_rows(session: Session, address: str) -> TravelerRows:
             .order_by(OutboxMessage.id)
         )
     )
-    return TravelerRows(bookings, passes, cases, messages)
+    return TravelerRows(bookings, passes, cases, messages, account)
 
 
 def passengers_of(session: Session, booking_ids: Sequence[int]) -> list[BookingPassenger]:

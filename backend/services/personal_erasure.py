@@ -19,6 +19,9 @@ taps, so those rows stay; what identifies a person in them is replaced. Column b
 ``idempotency_record.body``     the stored answers replayed to retried POSTs: the address and
                                 names replaced wherever they appear in the JSON
 ``login_failure.email``         the placeholder, should the address have been tried at sign-in
+``traveler_account``            deleted, with its e-mail and password hash (and its sessions);
+                                its bookings, found by the account as well as by the address,
+                                are erased as above and stay, in no account
 ==============================  ================================================================
 
 Payments keep their provider references and amounts (accounting needs them; they name no
@@ -32,7 +35,9 @@ erasure's audit row carrying the address's hash). An address never seen is 404
 ``traveler_not_found``. Afterwards the old address finds no booking and no case.
 
 The erasure covers what is stored when it runs: a booking made with the same address afterwards
-is that traveler's new data, erased by erasing again.
+is that traveler's new data, erased by erasing again. A booking in the traveler's account made
+with another contact address is erased with the rest (that address included); the e-mails and
+cases of that other address alone are erased by erasing it too.
 """
 
 from __future__ import annotations
@@ -60,7 +65,7 @@ from backend.models import (
     SupportRefund,
     Ticket,
 )
-from backend.services import audit
+from backend.services import audit, traveler_accounts
 from backend.services.personal_data import (
     TravelerRows,
     email_hash,
@@ -89,6 +94,7 @@ class Erasure:
     case_notes: int = 0
     messages: int = 0
     stored_responses: int = 0
+    accounts: int = 0
     references: tuple[str, ...] = ()
 
     def as_target(self) -> dict[str, Any]:
@@ -213,6 +219,8 @@ def _erase(session: Session, rows: TravelerRows, address: str, now: datetime) ->
         .where(func.lower(LoginFailure.email) == address)
         .values(email=scrub.stand_in),
     )
+    if rows.account is not None:
+        traveler_accounts.delete_account(session, rows.account.id)
     session.flush()
     return Erasure(
         email_hash(address),
@@ -224,6 +232,7 @@ def _erase(session: Session, rows: TravelerRows, address: str, now: datetime) ->
         case_notes=notes,
         messages=len(rows.messages),
         stored_responses=stored,
+        accounts=int(rows.account is not None),
         references=tuple(booking.reference for booking in rows.bookings),
     )
 

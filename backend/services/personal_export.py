@@ -4,6 +4,7 @@
 e-mail address into one JSON document, format ``faregate.traveler-export`` version 1::
 
     {"format", "version", "email", "exported_at",
+     "account": null | {"email", "created_at", "bookings": [reference]},
      "bookings": [{"reference", "status", "contact_email", "created_at", "cancelled_at",
                    "trip": {"trip_instance", "trip_id", "route_id", "service_date", "from",
                             "to"},
@@ -25,7 +26,10 @@ e-mail address into one JSON document, format ``faregate.traveler-export`` versi
 
 where a ticket is ``{"id", "kind", "passenger_position", "product_id", "rider_category_id",
 "trip_instance", "seat", "from", "to", "issued_at", "valid_from", "valid_until",
-"revoked_at"}``. Times are ISO 8601 in UTC, amounts integer minor units. Nothing about staff
+"revoked_at"}``. Times are ISO 8601 in UTC, amounts integer minor units. ``account`` is the
+traveler account with the address, if any, and the references of the bookings in it (listed
+under ``bookings`` too, whatever their contact address); its password hash is left out, as it
+tells its owner nothing and would help only someone guessing the password. Nothing about staff
 (who assigned or wrote what) is included beyond a note's author kind. An address with no row at
 all is refused: 404 ``traveler_not_found``.
 """
@@ -54,6 +58,7 @@ from backend.models import (
     TripInventory,
 )
 from backend.services.personal_data import (
+    TravelerRows,
     find_rows,
     normalized_email,
     notes_of,
@@ -79,11 +84,23 @@ def export(session: Session, email: str, now: datetime) -> dict[str, Any]:
         "version": EXPORT_VERSION,
         "email": address,
         "exported_at": now.isoformat(),
+        "account": _account(rows),
         "bookings": _bookings(session, rows.bookings, tickets),
         "passes": [_ticket(ticket) for ticket in rows.passes],
         "support_cases": _cases(session, rows.cases),
         "messages": [_message(message) for message in rows.messages],
         "taps": _taps(session, [ticket.id for ticket in all_tickets]),
+    }
+
+
+def _account(rows: TravelerRows) -> dict[str, Any] | None:
+    account = rows.account
+    if account is None:
+        return None
+    return {
+        "email": account.email,
+        "created_at": _iso(account.created_at),
+        "bookings": [b.reference for b in rows.bookings if b.traveler_account_id == account.id],
     }
 
 

@@ -142,6 +142,7 @@ def rebook(
         created_at=now,
         total_amount=old.total_amount,
         currency=old.currency,
+        traveler_account_id=old.traveler_account_id,  # in the same traveler's trips
     )
     new.id, new.reference = insert_booking(session, new)
     new = session.get(Booking, new.id) or new

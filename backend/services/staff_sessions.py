@@ -67,7 +67,7 @@ def start(
     """A new session for ``user``; its token, to keep in the cookie (never stored)."""
     issued = issue_token(SESSION_MARKER)
     lifetime = SECOND_FACTOR_TIME if second_factor_due else policy.lifetime
-    session.commit()  # start with the write (see _write)
+    session.commit()  # start with the write (see write_alone)
     session.execute(delete(StaffSession).where(StaffSession.expires_at <= now))
     session.add(
         StaffSession(
@@ -94,10 +94,10 @@ def find(session: Session, token: str, *, policy: SessionPolicy, now: datetime) 
     user = session.get(StaffUser, row.user_id)
     idle_end = row.last_seen_at + (SECOND_FACTOR_TIME if row.second_factor_due else policy.idle)
     if user is None or not user.active or now >= min(row.expires_at, idle_end):
-        _write(session, delete(StaffSession).where(StaffSession.id == row.id))
+        write_alone(session, delete(StaffSession).where(StaffSession.id == row.id))
         return Lookup(None, expired=True)
     if now - row.last_seen_at >= TOUCH_EVERY and not row.second_factor_due:
-        _write(
+        write_alone(
             session,
             update(StaffSession)
             .where(StaffSession.id == row.id, StaffSession.last_seen_at <= now - TOUCH_EVERY)
@@ -118,16 +118,17 @@ def find(session: Session, token: str, *, policy: SessionPolicy, now: datetime) 
 
 def end(session: Session, token: str) -> None:
     """End the session named by ``token`` (nothing happens for an unknown one)."""
-    _write(session, delete(StaffSession).where(StaffSession.token_digest == digest_of(token)))
+    write_alone(session, delete(StaffSession).where(StaffSession.token_digest == digest_of(token)))
 
 
 def end_all(session: Session, user_id: int) -> None:
     """End every session of a user (e.g. after their two-factor sign-in was reset)."""
-    _write(session, delete(StaffSession).where(StaffSession.user_id == user_id))
+    write_alone(session, delete(StaffSession).where(StaffSession.user_id == user_id))
 
 
-def _write(session: Session, statement: Executable) -> None:
-    """Run one write in a transaction of its own, after ending the reads before it.
+def write_alone(session: Session, statement: Executable) -> None:
+    """Run one write in a transaction of its own, after ending the reads before it (travelers'
+    sessions write the same way).
 
     A page's images load in parallel, each looking its session up; on SQLite a transaction
     that read before another writer committed could not write, while one that starts with

@@ -1,6 +1,7 @@
 """The traveler pages in headless Chromium, on a copy of the sample feed that runs around
 today (the pages book by the wall clock): a booking from search to QR codes, two browsers
-racing for the last seat, a hold running out, and a booking found again and cancelled."""
+racing for the last seat, a hold running out, a booking found again and cancelled, and a
+traveler with an account finding their booking under My trips."""
 
 from __future__ import annotations
 
@@ -144,6 +145,49 @@ def test_a_traveler_books_two_seats_and_sees_their_qr_codes(page: Page, travel_d
     expect(page.locator(".ticket").first).to_contain_text("Ada Lovelace")
     expect(page.locator(".ticket").nth(1)).to_contain_text("6B")
     shoot(page, "traveler-ticket")
+
+
+def test_a_traveler_signs_up_books_a_seat_and_finds_it_under_my_trips(
+    page: Page, travel_day: date
+) -> None:
+    page.goto("/")
+    page.get_by_role("link", name="Sign in").click()
+    page.get_by_role("link", name="Create one").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Create an account")
+    page.get_by_label("Email address").fill("ada@example.org")
+    page.get_by_label("Password", exact=True).fill("correct horse battery")
+    page.get_by_label("Password again").fill("correct horse battery")
+    shoot(page, "traveler-sign-up")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My trips")
+    expect(page.get_by_text("No coming trips.")).to_be_visible()
+
+    _search(page, travel_day)
+    page.get_by_role("button", name="Search trips").click()
+    page.locator(".trip").first.get_by_role("link", name=re.compile("Choose seats")).click()
+    _seat(page, "6A")
+    page.get_by_role("button", name="Hold selected seats").click()
+    expect(page.get_by_label("Email address")).to_have_value("ada@example.org")
+    expect(page.get_by_text("Signed in as ada@example.org")).to_be_visible()
+    page.get_by_label("Traveler 1 · seat 6A").fill("Ada Lovelace")
+    page.get_by_role("radio", name=re.compile("^Test payment")).check()
+    shoot(page, "traveler-checkout-signed-in")
+    page.get_by_role("button", name="Confirm booking").click()
+    reference = page.locator("[data-booking-reference]")
+    expect(reference).to_have_text(re.compile(r"^[A-Z2-9]{8}$"))
+    booked = reference.inner_text()
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My trips").click()
+    coming = page.get_by_role("list", name="Coming trips")
+    expect(coming.get_by_role("listitem")).to_have_count(1)
+    expect(coming).to_contain_text(booked)
+    expect(coming).to_contain_text(f"{AIRPORT} to {BULLFROG}")
+    expect(coming).to_contain_text("08:00")
+    expect(coming).to_contain_text("Confirmed")
+    shoot(page, "traveler-my-trips")
+    coming.get_by_role("link").click()
+    expect(page.locator("[data-booking-reference]")).to_have_text(booked)
+    expect(page.locator("img.qr")).to_have_count(1)
 
 
 def test_stop_names_are_suggested_from_the_stops_search_in_a_large_timetable(

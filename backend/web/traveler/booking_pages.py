@@ -1,8 +1,10 @@
-"""A booking and its tickets: shown to the browser that made it, or to whoever gives its
-reference and contact email; cancelled after a confirmation page.
+"""A booking and its tickets: shown to the browser that made it, to whoever gives its
+reference and contact email, and to the traveler whose account it is in; cancelled after a
+confirmation page.
 
 The browser that books, or finds a booking with its email, remembers the reference in its
-signed session cookie, so the ticket page can be reloaded without asking again. Each
+signed session cookie, so the ticket page can be reloaded without asking again; a traveler
+signed in opens the bookings in their account (``signed_in.may_show``). Each
 passenger's ticket is drawn as a QR code by the ticket API (``/api/v1/tickets/{id}/qr.svg``),
 whose id is the secret a ticket holder has anyway.
 """
@@ -26,12 +28,12 @@ from backend.services.trip_summaries import LegSummary
 from backend.web.traveler.context import (
     clock,
     inventory,
-    is_unlocked,
     refusal_page,
     short_date,
     unlock_booking,
 )
 from backend.web.traveler.forms import read_lookup
+from backend.web.traveler.signed_in import may_show
 
 bp = Blueprint("traveler_bookings", __name__)
 bp.register_error_handler(ServiceError, refusal_page)
@@ -65,7 +67,7 @@ def find() -> Response | str:
 
 
 def _unlocked(reference: str) -> Booking | None:
-    if not is_unlocked(reference.upper()):
+    if not may_show(reference):
         return None
     booking = checkout.find_booking(db.session(), reference)
     payment = checkout.payment_of_booking(db.session(), booking)

@@ -15,6 +15,7 @@ from fares.money import Money
 
 PROVIDERS_EXTENSION = "faregate.payment_providers"
 UNLOCKED = "traveler_bookings"  # references this browser booked or found with their email
+UNLOCKED_CASES = "traveler_cases"  # support cases this browser opened or found likewise
 MAX_UNLOCKED = 20  # the most recent references of each kind a browser keeps
 
 

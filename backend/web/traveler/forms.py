@@ -10,6 +10,8 @@ from datetime import date, timedelta
 
 from werkzeug.datastructures import MultiDict
 
+from backend.auth.passwords import MAX_LENGTH as MAX_PASSWORD
+from backend.auth.passwords import MIN_LENGTH as MIN_PASSWORD
 from backend.services.reservations import HoldRequest
 
 MAX_PARTY = 9
@@ -125,10 +127,7 @@ def read_checkout(
         if not name:
             errors[f"name-{position}"] = f"Enter the name of traveler {position + 1}."
     email = form.get("email", "").strip()
-    if not email:
-        errors["email"] = "Enter an email address, so that you can find your booking again."
-    elif len(email) > MAX_EMAIL or not EMAIL.fullmatch(email):
-        errors["email"] = "Enter an email address like name@example.com."
+    _check_email(email, "Enter an email address, so that you can find your booking again.", errors)
     provider = form.get("provider", "")
     if must_pay and provider not in providers:
         errors["provider"] = "Choose how you want to pay."
@@ -144,11 +143,50 @@ def read_lookup(form: Mapping[str, str]) -> tuple[tuple[str, str], Errors]:
         errors["reference"] = "Enter your booking reference."
     elif not REFERENCE.fullmatch(reference):
         errors["reference"] = "A booking reference has 8 letters and digits, like K7PQ2M9X."
+    _check_email(email, "Enter the email address you booked with.", errors)
+    return (reference[:12], email[:MAX_EMAIL]), errors
+
+
+@dataclass(frozen=True)
+class AccountForm:
+    """An account's email address and password, as typed (the password is never shown)."""
+
+    email: str = ""
+    password: str = field(default="", repr=False)
+
+
+def read_sign_up(form: Mapping[str, str]) -> tuple[AccountForm, Errors]:
+    """A new account's email address and password, typed twice."""
+    errors: Errors = {}
+    email = form.get("email", "").strip()
+    password = form.get("password", "")
+    _check_email(email, "Enter your email address.", errors)
+    if len(password) < MIN_PASSWORD:
+        errors["password"] = f"Choose a password of at least {MIN_PASSWORD} characters."
+    elif len(password) > MAX_PASSWORD:
+        errors["password"] = f"Choose a password of at most {MAX_PASSWORD} characters."
+    elif form.get("password_again", "") != password:
+        errors["password_again"] = "The two passwords are not the same. Type it again."  # noqa: S105
+    return AccountForm(email[:MAX_EMAIL], password), errors
+
+
+def read_sign_in(form: Mapping[str, str]) -> tuple[AccountForm, Errors]:
+    """An account's email address and password."""
+    errors: Errors = {}
+    email = form.get("email", "").strip()
+    password = form.get("password", "")
+    _check_email(email, "Enter your email address.", errors)
+    if not password:
+        errors["password"] = "Enter your password."  # noqa: S105 - a message
+    return AccountForm(email[:MAX_EMAIL], password[:MAX_PASSWORD]), errors
+
+
+def _check_email(email: str, missing: str, errors: Errors) -> None:
+    """Add the message for a missing (``missing``) or malformed address to ``errors``."""
     if not email:
-        errors["email"] = "Enter the email address you booked with."
+        errors["email"] = missing
     elif len(email) > MAX_EMAIL or not EMAIL.fullmatch(email):
         errors["email"] = "Enter an email address like name@example.com."
-    return (reference[:12], email[:MAX_EMAIL]), errors
 
 
 def _whole(text: str, low: int, high: int) -> int | None:

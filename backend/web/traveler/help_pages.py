@@ -33,13 +33,13 @@ from backend.rate_limits import LimitGroup, limited
 from backend.services import support_requests
 from backend.services.support_cases import find_case
 from backend.services.support_policy import KIND_LABELS, MAX_NOTE, MAX_SUBJECT, SlaPolicy
-from backend.web.traveler.context import refusal_page, unlock, unlocked
+from backend.web.traveler.context import UNLOCKED_CASES, refusal_page, unlock, unlocked
 from backend.web.traveler.forms import EMAIL, MAX_EMAIL, REFERENCE, Errors
 
 bp = Blueprint("traveler_help", __name__)
 bp.register_error_handler(ServiceError, refusal_page)
 
-UNLOCKED = "traveler_cases"  # case references this browser opened or found with their e-mail
+UNLOCKED = UNLOCKED_CASES
 
 
 def _kinds() -> list[tuple[str, str]]:

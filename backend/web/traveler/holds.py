@@ -5,6 +5,9 @@ The time left is rendered by the server, as the clock time the hold ends and as 
 the script counts those seconds down from when the page loaded (the traveler's own clock may
 be wrong) and says when the hold has run out. Without the script the page still shows until
 when the seats are kept, and a checkout after that is answered with the same message.
+
+A traveler signed in to their account finds its email address filled in (they may change it),
+and the booking goes to their account (My trips); one not signed in is offered to sign in.
 """
 
 from __future__ import annotations
@@ -25,12 +28,12 @@ from backend.services.checkout import Checkout
 from backend.services.payments import labels
 from backend.web.traveler.context import (
     inventory,
-    is_unlocked,
     offered_providers,
     refusal_page,
     unlock_booking,
 )
 from backend.web.traveler.forms import CheckoutForm, read_checkout
+from backend.web.traveler.signed_in import here, may_show, signed_in_traveler
 
 bp = Blueprint("traveler_checkout", __name__)
 bp.register_error_handler(ServiceError, refusal_page)
@@ -56,7 +59,8 @@ def hold_page(hold_id: str) -> Response | str:
     booked = _booked(hold)
     if booked is not None:
         return booked
-    return _hold_page(hold, CheckoutForm(), {}, None)
+    account = signed_in_traveler()
+    return _hold_page(hold, CheckoutForm(email=account.email if account else ""), {}, None)
 
 
 @bp.post("/holds/<hold_id>")
@@ -71,7 +75,14 @@ def check_out(hold_id: str) -> Response | str:
     form, errors = read_checkout(request.form, hold["party"], list(offered), _must_pay(hold))
     if errors or hold["status"] != "held":
         return _hold_page(hold, form, errors, None)
-    order = Checkout(hold_id, form.names, form.email, form.provider)
+    account = signed_in_traveler()
+    order = Checkout(
+        hold_id,
+        form.names,
+        form.email,
+        form.provider,
+        account_id=account.account_id if account else None,
+    )
     try:
         with booking_outcome("confirm", "booked"):
             reference = checkout.check_out(inventory(), offered, order, utc_now())
@@ -116,7 +127,7 @@ def _booked(hold: dict[str, Any]) -> Response | str | None:
     if hold["status"] != "confirmed":
         return None
     booking = checkout.booking_of_hold(db.session(), hold["id"])
-    if booking is not None and is_unlocked(booking.reference):
+    if booking is not None and may_show(booking.reference):
         return redirect(
             url_for("traveler_bookings.booking_page", reference=booking.reference), code=303
         )
@@ -149,4 +160,6 @@ def _hold_page(
         providers=labels(offered_providers()),
         must_pay=_must_pay(hold),
         seat_map_url=_seat_map_url(hold),
+        account=signed_in_traveler(),
+        here=here(),
     )

@@ -13,13 +13,15 @@ from sqlalchemy import func, select
 from werkzeug.test import TestResponse
 
 from backend.db import Database
-from backend.models import Hold, SupportCase
+from backend.models import Hold, SupportCase, TravelerAccount
 from backend.services.reservation_store import Inventory
 from backend.settings import Settings
 from tests.integration.traveler.world import (
     book,
     post_form,
     seat_map_url,
+    sign_in,
+    sign_up,
     text_of,
     traveler_settings,
 )
@@ -33,6 +35,7 @@ def settings(database_url: str, tmp_path: Path, signing_keys_file: str) -> Setti
         rate_limit_reservations=f"{LIMIT}/hour",
         rate_limit_lookups=f"{LIMIT}/hour",
         rate_limit_support=f"{LIMIT}/hour",
+        rate_limit_sign_in=f"{LIMIT}/hour",
     )
 
 
@@ -85,3 +88,16 @@ def test_opening_cases_too_often_gets_a_page_and_opens_none(
     elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.77"
     assert post_form(elsewhere, "/help", form).status_code == 303  # another address
     assert count(database, SupportCase) == LIMIT + 1
+
+
+def test_signing_up_and_in_too_often_gets_a_page_and_opens_nothing(
+    app: Flask, client: FlaskClient, database: Database
+) -> None:
+    for n in range(LIMIT):
+        assert sign_up(app.test_client(), f"traveler{n}@example.org").status_code == 303
+    assert_refused_page(sign_up(client, "one-more@example.org"))
+    assert count(database, TravelerAccount) == LIMIT
+    for _ in range(LIMIT):
+        assert sign_in(client, "traveler0@example.org", "a wrong password!").status_code == 200
+    assert_refused_page(sign_in(client, "traveler0@example.org"))  # each form counts alone
+    assert client.get("/account/sign-in").status_code == 200  # the form itself is still shown

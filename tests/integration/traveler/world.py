@@ -1,6 +1,7 @@
 """What the traveler page tests share: an app whose every trip has the eight-seat test minibus,
-the sample feed running around today (the pages book by the wall clock), and a browser-like
-client that takes each form's CSRF token from the page it was rendered on.
+the sample feed running around today (the pages book by the wall clock), a browser-like
+client that takes each form's CSRF token from the page it was rendered on, and travelers
+signing up or in to an account through the pages.
 
 Trips are booked on tomorrow's service day in the agency's timezone, when every run of the
 airport line (AB1, BEATTY_AIRPORT 08:00 → BULLFROG 08:10, 1.25 USD) is still ahead.
@@ -31,6 +32,7 @@ AIRPORT, BULLFROG = "BEATTY_AIRPORT", "BULLFROG"
 AIRPORT_NAME, BULLFROG_NAME = "Nye County Airport (Demo)", "Bullfrog (Demo)"
 OFFERED: dict[str, PaymentProvider] = {"counter": CounterPayment(), "test": SandboxPayment()}
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+PASSWORD = "correct horse battery"
 
 
 def traveler_settings(database_url: str, folder: Path, signing_keys_file: str) -> Settings:
@@ -77,6 +79,32 @@ def post_form(
 ) -> TestResponse:
     """Send a form from the page at ``page`` (``url`` itself by default) as a browser would."""
     return client.post(url, data={"csrf_token": form_token(client, page or url), **data})
+
+
+def sign_up(
+    client: FlaskClient,
+    email: str,
+    password: str = PASSWORD,
+    again: str | None = None,
+    *,
+    next: str = "",
+) -> TestResponse:
+    """Send the sign-up form (the password typed the same twice unless ``again`` is given;
+    ``next``: the page to go back to)."""
+    form = {"email": email, "password": password, "password_again": again or password}
+    return post_form(client, "/account/sign-up", {**form, "next": next})
+
+
+def sign_in(
+    client: FlaskClient,
+    email: str,
+    password: str = PASSWORD,
+    *,
+    next: str = "",
+) -> TestResponse:
+    """Send the sign-in form."""
+    form = {"email": email, "password": password, "next": next}
+    return post_form(client, "/account/sign-in", form)
 
 
 def hold(inventory: Inventory, day: date, *seats: str, now: datetime | None = None) -> str:
