@@ -21,7 +21,11 @@ second. So a large problem is solved in three steps:
    1.1 % more travelers than going earliest first (the packing does not look ahead, and
    which order suits it is an empirical matter);
 3. the bookings still unplaced go through the greedy first fit on the places left;
-4. each alternative's packing weighs delay only among its own candidates, so at the end
+4. with the time left, each alternative is packed again, in the same order, for the most
+   travelers alone: the bookings it holds and those still unplaced that could go there, the
+   answer so far as the hint; a packing placing more travelers replaces it (on the
+   benchmark, given the time, this places about 9 travelers more);
+5. each alternative's packing weighs delay only among its own candidates, so at the end
    ``inventory.greedy_reaccommodation.shorten_delays`` moves bookings to alternatives closer
    to their original arrival where there is room (on the benchmark it takes back about 40 %
    of the traveler-minutes, in a fraction of a second).
@@ -138,6 +142,14 @@ def lp_guided(
             placed[index] = seated
             claims.add(number, seated, problem.bookings[index].party)
     _place_the_rest(problem, claims, placed)
+    _polish(
+        problem,
+        placed,
+        order,
+        deadline=deadline,
+        work_limit=work_limit,
+        seat_time_limit_s=seat_time_limit_s,
+    )
     return shorten_delays(problem, placed)
 
 
@@ -198,6 +210,59 @@ def _pack(
         )
         for index, seated in sorted(chosen.items())
     ]
+
+
+def _polish(
+    problem: Problem,
+    placed: Placed,
+    order: Sequence[int],
+    *,
+    deadline: float,
+    work_limit: float | None,
+    seat_time_limit_s: float,
+) -> None:
+    """With the time left, pack each alternative again (in the same order) for the most
+    travelers alone: the bookings it holds and those still unplaced that could go there,
+    the answer so far as CP-SAT's hint. A packing that places more travelers replaces it."""
+    for step, number in enumerate(order):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        held = [index for index, seated in placed.items() if seated.option.alternative == number]
+        waiting = [
+            index
+            for index in range(len(problem.bookings))
+            if index not in placed
+            and any(o.alternative == number for o in problem.by_booking[index])
+        ]
+        if not waiting:
+            continue
+        candidates = sorted(held + waiting)
+        sub = build_problem(
+            [problem.bookings[index] for index in candidates],
+            [problem.alternatives[number]],
+            problem.rules,
+        )
+        hint: Placed = {}
+        for position, index in enumerate(candidates):
+            seated = placed.get(index)
+            if seated is not None:
+                option = sub.option(position, 0, seated.option.seat_class)
+                hint[position] = Seated(option, seated.seats)
+        sub_form = formulate(sub)
+        solved = solve(sub, sub_form, hint, _share(left, len(order) - step), work_limit)
+        if solved is None:
+            continue
+        travelers = sum(sub.bookings[b].party for b in solved.chosen)
+        if travelers <= sum(problem.bookings[index].party for index in held):
+            continue
+        seated_now = seat_answer(sub, sub_form, solved.chosen, solved.values, seat_time_limit_s)
+        for index in held:
+            del placed[index]
+        for position, seated in seated_now.items():
+            index = candidates[position]
+            whole = problem.option(index, number, seated.option.seat_class)
+            placed[index] = Seated(whole, seated.seats)
 
 
 def _place_the_rest(problem: Problem, claims: _Claims, placed: Placed) -> None:
