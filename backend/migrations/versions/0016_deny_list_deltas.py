@@ -4,9 +4,9 @@ changes since, and an index on ``deny_entry.expires_at`` for the entries droppin
 between two bundles. Bundles made before carry no ``deny_through``: a device holding one gets
 the full bundle once.
 
-Revision ID: 0015
-Revises: 0014
-Create Date: 2026-12-02
+Revision ID: 0016
+Revises: 0015
+Create Date: 2026-11-27
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
