@@ -13,6 +13,9 @@ Series, all ``faregate_*`` (``backend.prometheus_series`` defines them):
   ``internal_error`` (as the answer's code). A replayed ``Idempotency-Key`` counts again:
   the client asked again.
 - ``taps_received_total{result}``: taps uploaded by devices, ``stored`` or ``duplicate``.
+- ``bundle_downloads_total{delivery}`` and ``bundle_download_bytes_total{delivery}``: rule
+  bundle downloads by devices and the bytes sent, ``full``, ``delta`` (a deny-list delta) or
+  ``unchanged`` (304).
 - ``job_runs_total{job, outcome}`` (``ok``; ``error`` when the job raised) and
   ``job_duration_seconds{job}``: the job runner's periodic jobs.
 - ``live_holds``, ``live_held_places``, ``device_sync_lag_seconds{device}`` and
@@ -123,6 +126,12 @@ def count_booking(operation: str, outcome: str) -> None:
 def count_taps(stored: int, received: int) -> None:
     """Count an upload's ``received`` taps, of which ``stored`` were new."""
     _recorder().count_taps(stored, received - stored)
+
+
+@_never_fails
+def count_bundle_download(delivery: str, size: int) -> None:
+    """Count one bundle download (``full``, ``delta`` or ``unchanged``) of ``size`` bytes."""
+    _recorder().count_bundle_download(delivery, size)
 
 
 @_never_fails

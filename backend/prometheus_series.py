@@ -57,6 +57,16 @@ class PrometheusRecorder:
             "Taps uploaded by devices: stored, or duplicates of taps already stored",
             ["result"],
         )
+        self.bundle_downloads = Counter(
+            "faregate_bundle_downloads",
+            "Rule bundle downloads by devices: full, delta (a deny-list delta) or unchanged",
+            ["delivery"],
+        )
+        self.bundle_bytes = Counter(
+            "faregate_bundle_download_bytes",
+            "Bytes of rule bundles sent to devices, by delivery (full or delta)",
+            ["delivery"],
+        )
         self.job_runs = Counter(
             "faregate_job_runs", "Job runs by job and outcome (ok or error)", ["job", "outcome"]
         )
@@ -78,6 +88,12 @@ class PrometheusRecorder:
             self.taps.labels("stored").inc(stored)
         if duplicates:
             self.taps.labels("duplicate").inc(duplicates)
+
+    def count_bundle_download(self, delivery: str, size: int) -> None:
+        """Count one bundle download and its bytes."""
+        self.bundle_downloads.labels(delivery).inc()
+        if size:
+            self.bundle_bytes.labels(delivery).inc(size)
 
     def job_ran(self, job: str, outcome: str, seconds: float) -> None:
         """Record one job run."""

@@ -19,7 +19,12 @@ Wire format, bundle format version 1::
 The signature is Ed25519 over the content bytes by a key of the agent's trusted set, which
 must cover ``issued_at``. Nothing in the content is read before the signature checks, and
 a refused bundle yields only a ``BundleRefusal`` code, never a partial bundle. The ETag is
-the SHA-256 of the whole blob in hex, quoted. ``valid_until`` is how long a validator may
+the SHA-256 of the whole blob in hex, quoted.
+
+A delta bundle (``"deny": {"delta": ...}``) carries every other field in full; the server
+makes one from a full bundle with ``delta_bundle``, so that applying the delta to the list it
+starts from opens exactly the bundle the full one stands for (same version and contents, its
+own ETag). ``valid_until`` is how long a validator may
 trust the bundle: past it every tap is denied ``bundle_expired`` (its deny list can no
 longer be trusted), so the server sets it beyond the longest offline period to ride out
 (e.g. 7 days).
@@ -129,8 +134,29 @@ def build_bundle(
             for trip, (departs, arrives) in sorted((trip_times or {}).items())
         ],
     }
+    return _signed(content, signing_key)
+
+
+def _signed(content: dict[str, object], signing_key: SigningKey) -> bytes:
+    """The envelope of ``content`` signed with ``signing_key``."""
     body = cbor2.dumps(content)
     return cbor2.dumps([FORMAT_VERSION, signing_key.kid, body, signing_key.sign(body)])
+
+
+def delta_bundle(full: bytes, delta: DenyListDelta, signing_key: SigningKey) -> bytes | None:
+    """``full`` (a bundle the server built and signed with ``signing_key``, read without
+    verifying) carrying ``delta`` in place of its deny list, signed again; None unless
+    ``full`` holds a full deny list at ``delta``'s target version under that key."""
+    envelope = _envelope(full)
+    if isinstance(envelope, BundleRefusal) or envelope[0] != signing_key.kid:
+        return None
+    content = cbor2.loads(envelope[1])
+    deny = content.get("deny") if type(content) is dict else None
+    held = deny.get("full") if type(deny) is dict else None
+    if type(held) is not dict or held.get("version") != delta.to_version:
+        return None
+    content["deny"] = {"delta": delta.to_wire()}
+    return _signed(content, signing_key)
 
 
 def open_bundle(

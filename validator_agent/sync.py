@@ -4,11 +4,15 @@ One sync tries the server URLs in the configured order until one answers. With i
 uploads journal batches oldest first (``POST /api/v1/device/taps``, journal row format
 version 1) and deletes rows only when an answer's ``acked_sequence`` covers them; a batch
 whose answer is lost stays in flight and is sent again (the server stores each
-(device, nonce) once). Then it fetches the bundle with ``If-None-Match`` and installs a new
-one only if it verifies (``BundleKeeper``). Each answer carries the server's time; the clock
-skew (device minus server, in ms) is kept for status. After a failed sync the next waits
-``backoff_s(failures)``: exponential from ``sync_interval_s`` up to ``MAX_BACKOFF_S``, with
-jitter so that a fleet coming back online does not arrive at once.
+(device, nonce) once). Then it fetches the bundle with ``If-None-Match`` and the version of
+the deny list in force (``deny_version``), so that the server may send the deny list as a
+delta from it, and installs a new one only if it verifies (``BundleKeeper``, which applies a
+delta to the deny list in force). A delta that does not start at that list is refused
+``bundle_delta_base_mismatch`` and the whole bundle is asked for at once. Each answer
+carries the server's time; the clock skew (device minus server, in ms) is kept for status.
+After a failed sync the next waits ``backoff_s(failures)``: exponential from
+``sync_interval_s`` up to ``MAX_BACKOFF_S``, with jitter so that a fleet coming back online
+does not arrive at once.
 
 Provisioning (``faregate-agent provision URL TOKEN``) trades an operator's one-time token
 for the device token, which is kept in the store (readable by the agent's user alone).
@@ -24,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from fares.bundle import RuleBundle
+from fares.bundle import BundleRefusal, RuleBundle
 from validator_agent.bundles import BundleKeeper
 from validator_agent.clock import Clock
 from validator_agent.errors import SyncError
@@ -36,6 +40,8 @@ MAX_BACKOFF_S = 900.0
 TOKEN_KEY = "device_token"  # noqa: S105 - the name of a store entry, not a secret
 SKEW_KEY = "clock_skew_ms"
 LAST_SYNC_KEY = "last_sync"
+BUNDLE_PATH = "/api/v1/device/bundle"
+DELTA_HEADER = "x-deny-delta-from"  # the server's mark of a bundle carrying a deny-list delta
 
 
 @dataclass(frozen=True)
@@ -45,7 +51,7 @@ class SyncReport:
     server: str
     uploaded: int
     acked_sequence: int | None
-    bundle: str  # "new", "unchanged" or the refusal code
+    bundle: str  # "new", "delta" (new, with a deny-list delta), "unchanged" or a refusal code
     clock_skew_ms: int | None
 
 
@@ -162,15 +168,28 @@ class SyncClient:
         return uploaded, acked, skew
 
     def _fetch_bundle(self, link: ServerLink) -> str:
+        outcome = self._download(link, delta=True)
+        if outcome == BundleRefusal.DELTA_BASE_MISMATCH.value:
+            outcome = self._download(link, delta=False)
+        return outcome
+
+    def _download(self, link: ServerLink, *, delta: bool) -> str:
+        """Fetch and install the bundle, offering the deny list in force as a delta's base."""
         current = self._bundles.current
         headers = {"If-None-Match": current.etag} if current is not None else {}
-        status, _, blob = link.request("GET", "/api/v1/device/bundle", headers=headers)
+        path = BUNDLE_PATH
+        if delta and current is not None:
+            path += f"?deny_version={current.deny_list.version}"
+        status, answered, blob = link.request("GET", path, headers=headers)
         if status == 304:
             return "unchanged"
         if status != 200:
             raise SyncError("bundle_refused", f"{link.base_url} gave no bundle: {status}")
         installed = self._bundles.install(blob)
-        return "new" if isinstance(installed, RuleBundle) else installed.value
+        if not isinstance(installed, RuleBundle):
+            return str(installed.value)
+        sent_delta = any(name.lower() == DELTA_HEADER for name in answered)
+        return "delta" if sent_delta else "new"
 
     def _bundle_version(self) -> int | None:
         current = self._bundles.current

@@ -62,6 +62,30 @@ class ProvisionedSchema(ma.Schema):
     token = ma.fields.String(required=True)
 
 
+class BundleArgsSchema(ma.Schema):
+    """What a device downloading the rule bundle holds already."""
+
+    deny_version = ma.fields.Integer(
+        load_default=None,
+        validate=ma.validate.Range(min=0, max=2**63 - 1),
+        metadata={
+            "description": "the version of the deny list the device holds (its bundle's): "
+            "the answer may then carry only the deny-list changes since (a delta)"
+        },
+    )
+
+
+BUNDLE_HEADERS = {
+    "ETag": {"description": "the entity tag of the bytes sent", "schema": {"type": "string"}},
+    "X-Bundle-Version": {"description": "the bundle's version", "schema": {"type": "integer"}},
+    "X-Deny-Delta-From": {
+        "description": "present when the bundle carries a deny-list delta: the deny-list "
+        "version it applies to",
+        "schema": {"type": "integer"},
+    },
+}
+
+
 class TapAckSchema(ma.Schema):
     """The answer to an upload: every tap up to ``acked_sequence`` is on the server."""
 

@@ -11,6 +11,8 @@ from flask_smorest import Blueprint
 
 from backend import db, metrics
 from backend.api.device_schemas import (
+    BUNDLE_HEADERS,
+    BundleArgsSchema,
     CreatedDeviceSchema,
     DeviceCreateSchema,
     DeviceSchema,
@@ -25,7 +27,7 @@ from backend.clock import utc_now
 from backend.errors import AuthenticationError
 from backend.models import Device
 from backend.rate_limits import RATE_LIMITED, LimitGroup, limited
-from backend.services import device_bundles, devices, tap_ingest, tap_upload
+from backend.services import deny_deltas, devices, tap_ingest, tap_upload
 
 blp = Blueprint("devices", __name__, url_prefix="/api/v1", description="Validator devices")
 
@@ -111,16 +113,42 @@ class DeviceProvision(MethodView):
 class DeviceBundle(MethodView):
     """The signed rule bundle for validators."""
 
-    @blp.response(200, content_type="application/cbor")
-    @blp.alt_response(304, description="the bundle named by If-None-Match is current")
-    def get(self) -> Response:
-        """Download the current rule bundle (ETag; 304 with a matching If-None-Match)."""
+    @blp.arguments(BundleArgsSchema(), location="query")
+    @blp.response(
+        200,
+        content_type="application/cbor",
+        description="the current bundle, in full or with a deny-list delta from "
+        "`deny_version` (then `X-Deny-Delta-From` names it) when that is smaller",
+        headers=BUNDLE_HEADERS,
+    )
+    @blp.alt_response(
+        304,
+        description="the device holds the current bundle: If-None-Match names it, or "
+        "`deny_version` is its version",
+    )
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    def get(self, args: dict[str, Any]) -> Response:
+        """Download the current rule bundle, in full or with a deny-list delta.
+
+        304 when the device holds it (If-None-Match names it, or `deny_version` is its
+        version). With `deny_version` naming the deny list the device holds, the bundle may
+        carry only the deny-list changes since, when that is smaller.
+        """
         _device()
-        bundle = device_bundles.current_bundle(db.session(), inventory(), utc_now())
-        headers = {"ETag": bundle.etag, "X-Bundle-Version": str(bundle.version)}
-        if bundle.etag in request.headers.get("If-None-Match", ""):
+        sent = deny_deltas.download(
+            db.session(),
+            inventory(),
+            utc_now(),
+            deny_version=args["deny_version"],
+            if_none_match=request.headers.get("If-None-Match", ""),
+        )
+        metrics.count_bundle_download(sent.kind, len(sent.blob or b""))
+        headers = {"ETag": sent.etag, "X-Bundle-Version": str(sent.version)}
+        if sent.blob is None:
             return Response(status=304, headers=headers)
-        return Response(bundle.blob, mimetype="application/cbor", headers=headers)
+        if sent.delta_from is not None:
+            headers["X-Deny-Delta-From"] = str(sent.delta_from)
+        return Response(sent.blob, mimetype="application/cbor", headers=headers)
 
 
 @blp.route("/device/taps")

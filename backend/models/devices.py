@@ -4,7 +4,8 @@ A device is created by an operator with a one-time provisioning token; the devic
 for its own token (both stored as SHA-256 digests only). Taps are stored once per
 (device, nonce), however often a device re-sends them. Rule bundles are kept with the
 fingerprint of what they were built from, so that every server process hands out the same
-bytes (and ETag) until something they hold changes.
+bytes (and ETag) until something they hold changes, and with what their deny list holds
+(``deny_through`` and ``created_at``), so that a device holding one can be sent a delta.
 """
 
 from __future__ import annotations
@@ -92,3 +93,6 @@ class RuleBundleRecord(Base):
     etag: Mapped[str] = mapped_column(String(80))
     blob: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
+    # The greatest deny entry id the bundle's deny list was built from: it holds every entry up
+    # to it still in force at ``created_at``. None for bundles made before deltas were sent.
+    deny_through: Mapped[int | None] = mapped_column(BigInteger)

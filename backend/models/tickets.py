@@ -5,8 +5,11 @@ booking (a reserved seat, or a place of a class, on a leg range of a trip instan
 period pass bought. The row holds every field of the credential and the id of the key that
 signs it, so the credential's bytes can be made again at any time and come out the same
 (Ed25519 signatures are deterministic). A cancelled booking's tickets are revoked: each
-revocation appends an entry to the deny list, whose version is its last entry's id, so a
-validator holding version N catches up with the entries after N (a delta).
+revocation appends an entry to the deny list. Entries are only ever appended, under the
+deny-list writers' lock (``backend.services.tickets``), so their ids grow in commit order: a
+reader that sees entry N sees every entry before it, and the entries up to N still in force
+at a moment are exactly what a rule bundle built then holds, which lets the server send a
+validator only what changed since its bundle (``backend.services.deny_deltas``).
 """
 
 from __future__ import annotations
@@ -60,6 +63,6 @@ class DenyEntry(Base):
     reason: Mapped[str] = mapped_column(String(40))
     added_at: Mapped[datetime]
     # A ticket past its validity needs no denying: entries may then be dropped from the list.
-    expires_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None] = mapped_column(index=True)
 
     __table_args__ = (CheckConstraint("kind in ('ticket', 'media')", name="kind"),)

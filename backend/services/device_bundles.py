@@ -28,6 +28,11 @@ These are fields of bundle format 1 (``fares.bundle``): ``"vehicles"`` is
 departure, last arrival], ...]`` in UTC epoch seconds. A validator on a vehicle the bundle
 does not name knows no trip until its driver sets one (``faregate-agent trip set``).
 
+A bundle's deny list holds the deny entries up to the newest one when it was made that are
+still in force then; the record keeps that entry's id (``deny_through``) beside its creation
+time, so the list can be told again in SQL and a device holding it sent only what changed
+(``backend.services.deny_deltas``).
+
 The fingerprint is computed on every device sync, so it reads only aggregates over indexed
 rows of the covered days: the assignments' count and id sum and greatest id (rows are
 replaced, never updated), and the bookings' count and greatest id (a cancellation moves the
@@ -41,14 +46,19 @@ import json
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.models import DenyEntry, RuleBundleRecord
+from backend.models import RuleBundleRecord
 from backend.services import vehicle_assignments
 from backend.services.reservation_store import Inventory
-from backend.services.rule_bundles import booked_trips, bookings_signal, build_rule_bundle
+from backend.services.rule_bundles import (
+    booked_trips,
+    bookings_signal,
+    build_rule_bundle,
+    newest_deny_entry,
+)
 from backend.services.timetable import require_active_version
 from backend.services.version_facts import VersionFacts
 from fares.bundle import bundle_etag
@@ -64,7 +74,8 @@ def current_bundle(session: Session, inventory: Inventory, now: datetime) -> Rul
     """The bundle devices should hold now, made if the newest one is out of date."""
     facts = inventory.facts.get(session, require_active_version(session))
     days = covered_days(facts.zone(None), now)
-    fingerprint = _fingerprint(session, inventory, facts, days, now)
+    deny_through = newest_deny_entry(session)
+    fingerprint = _fingerprint(session, inventory, facts, days, now, deny_through=deny_through)
     newest = session.scalar(
         select(RuleBundleRecord).order_by(RuleBundleRecord.version.desc()).limit(1)
     )
@@ -78,6 +89,7 @@ def current_bundle(session: Session, inventory: Inventory, now: datetime) -> Rul
         booked_trips(session, days),
         version=version,
         vehicle_trips=vehicle_assignments.vehicle_trips(session, facts, days),
+        deny_through=deny_through,
     )
     record = RuleBundleRecord(
         version=version,
@@ -85,6 +97,7 @@ def current_bundle(session: Session, inventory: Inventory, now: datetime) -> Rul
         etag=bundle_etag(blob),
         blob=blob,
         created_at=now,
+        deny_through=deny_through,
     )
     session.add(record)
     try:
@@ -110,12 +123,14 @@ def _fingerprint(
     facts: VersionFacts,
     days: tuple[date, date],
     now: datetime,
+    *,
+    deny_through: int,
 ) -> str:
     keyring = inventory.keyring.get()
     inputs = {
         "contents": BUNDLE_CONTENTS,
         "feed": facts.version,
-        "deny": session.scalar(select(func.max(DenyEntry.id))) or 0,
+        "deny": deny_through,
         "keys": [key.kid for key in keyring.key_set(now)],
         "signer": keyring.current(now).kid,
         "passes": sorted(inventory.passes),

@@ -4,12 +4,14 @@ online check of a ticket with the same decision (``fares.decide``).
 A bundle holds the products of the active feed (Fares v2 products restricted to the areas and
 networks of the leg rules that sell them and to the rider categories of their rows; Fares v1
 fares restricted to their routes), the period passes, the seat-reservation product, the
-public keys validators must trust, the deny list (every entry whose ticket may still be
-valid; its version is its newest entry's id), the passback window and clock skew allowed, and
-manifests of reserved trip instances (their stops and which ticket holds which seat), and
-the trip instances each vehicle is assigned (``backend.services.vehicle_assignments``) with
-when each runs (``backend.services.trip_spans``). Its version is its issue time in epoch
-seconds, so a later bundle always has a higher version.
+public keys validators must trust, the deny list (every entry up to the newest, or up to the
+``deny_through`` given, whose ticket may still be valid; its version is the bundle's own, so
+that each bundle's list has a version a delta can start from or lead to), the passback
+window and clock skew allowed, manifests of reserved trip instances (their stops and which
+ticket holds which seat), and the trip instances each vehicle is assigned
+(``backend.services.vehicle_assignments``) with when each runs
+(``backend.services.trip_spans``). Its version is its issue time in epoch seconds, so a
+later bundle always has a higher version.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from backend.models import Booking, DenyEntry, Ticket, TripInventory
@@ -46,23 +48,25 @@ def build_rule_bundle(
     *,
     version: int | None = None,
     vehicle_trips: Mapping[str, Sequence[str]] | None = None,
+    deny_through: int | None = None,
 ) -> bytes:
     """A signed bundle of the current rules, with manifests of ``trip_instances`` and the
     vehicles' trip instances (its version is ``version``, or its issue time in epoch
-    seconds)."""
+    seconds), denying the entries up to ``deny_through`` (default: all) still in force."""
     keyring = inventory.keyring.get()
     version_id = require_active_version(session)
     tables = inventory.fares.get(session, version_id)
     listed = [trip for trips in (vehicle_trips or {}).values() for trip in trips]
     spans = trip_spans(session, inventory.facts.get(session, version_id), listed)
+    version = epoch_seconds(now) if version is None else version
     return build_bundle(
         signing_key=keyring.current(now),
-        version=epoch_seconds(now) if version is None else version,
+        version=version,
         issued_at=now,
         valid_until=now + BUNDLE_LIFETIME,
         keys=keyring.key_set(now),
         products=bundle_products(tables, inventory.passes),
-        deny=current_deny_list(session, now),
+        deny=current_deny_list(session, now, through=deny_through, version=version),
         passback_s=PASSBACK_S,
         clock_skew_s=CLOCK_SKEW_S,
         manifests=manifests(session, trip_instances),
@@ -161,19 +165,30 @@ def _pass_products(passes: Mapping[str, PassProduct]) -> list[Product]:
     ]
 
 
-def current_deny_list(session: Session, now: datetime) -> DenyList:
-    """Every deny entry that may still matter at ``now``, versioned by the newest entry."""
-    version = session.scalar(select(func.max(DenyEntry.id))) or 0
+def newest_deny_entry(session: Session) -> int:
+    """The id of the newest deny entry (0 when there is none)."""
+    return session.scalar(select(func.max(DenyEntry.id))) or 0
+
+
+def current_deny_list(
+    session: Session, now: datetime, *, through: int | None = None, version: int | None = None
+) -> DenyList:
+    """Every deny entry up to id ``through`` (default: the newest) that may still matter at
+    ``now``, at ``version`` (default: ``through``)."""
+    through = newest_deny_entry(session) if through is None else through
     rows = session.execute(
-        select(DenyEntry.kind, DenyEntry.value).where(
-            or_(DenyEntry.expires_at.is_(None), DenyEntry.expires_at > now)
-        )
+        select(DenyEntry.kind, DenyEntry.value).where(DenyEntry.id <= through).where(in_force(now))
     ).all()
     return DenyList.of(
-        version,
+        through if version is None else version,
         tickets=(value for kind, value in rows if kind == "ticket"),
         media=(value for kind, value in rows if kind == "media"),
     )
+
+
+def in_force(at: datetime) -> ColumnElement[bool]:
+    """Whether a deny entry is still on the list at ``at``: its ticket may still be valid."""
+    return or_(DenyEntry.expires_at.is_(None), DenyEntry.expires_at > at)
 
 
 def manifests(session: Session, trip_instances: Iterable[str]) -> list[TripManifest]:

@@ -5,7 +5,8 @@ asked for, with the key of the row's ``kid``; Ed25519 signatures are determinist
 same ticket always gives the same bytes, and a credential lost by a traveler can be fetched
 again. A ticket id is 8 random bytes (hex): knowing it is holding the ticket, as the QR code
 carries it anyway. Revoking a ticket (a cancelled booking) puts it on the deny list that rule
-bundles carry to validators.
+bundles carry to validators. Deny entries are added under the deny-list writers' lock
+(``lock_deny_list``), so that their ids grow in commit order, as deny-list deltas rely on.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 import segno
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from backend.errors import NotFoundError
@@ -30,6 +31,8 @@ from fares.media import ndef_message, qr_text
 TICKETS: Table = Ticket.__table__  # type: ignore[assignment]
 DENY_ENTRIES: Table = DenyEntry.__table__  # type: ignore[assignment]
 QR_FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
+# (class, key) of the advisory lock of deny-list writers; 7318 is Faregate's lock class.
+DENY_WRITERS_LOCK = (7318, 2)
 
 
 def new_ticket_ids(count: int) -> list[str]:
@@ -139,6 +142,7 @@ def revoke_booking_tickets(session: Session, booking_id: int, now: datetime) -> 
         .returning(TICKETS.c.id, TICKETS.c.valid_until)
     ).all()
     if revoked:
+        lock_deny_list(session)
         session.execute(
             insert(DENY_ENTRIES),
             [
@@ -151,4 +155,20 @@ def revoke_booking_tickets(session: Session, booking_id: int, now: datetime) -> 
                 }
                 for ticket_id, valid_until in revoked
             ],
+        )
+
+
+def lock_deny_list(session: Session) -> None:
+    """Hold the deny-list writers' lock until the transaction ends, before adding entries.
+
+    On PostgreSQL an entry's id is drawn when it is inserted but seen when its transaction
+    commits: two writers at once could make entry 7 visible before entry 6, and a delta from a
+    list that held 7 would then never carry 6. One writer at a time makes ids grow in commit
+    order. SQLite lets one transaction write at a time anyway.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        lock_class, key = DENY_WRITERS_LOCK
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:lock_class, :key)"),
+            {"lock_class": lock_class, "key": key},
         )

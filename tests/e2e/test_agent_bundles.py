@@ -16,9 +16,9 @@ from fares.bundle import RuleBundle, build_bundle, open_bundle
 from fares.keys import KeySet, PublicKey, SigningKey
 from fares.reasons import DenyReason
 from tests.harness.agent_process import OPEN, AgentFactory, AgentProcess, blocked, wait_until
-from tests.harness.device_link import DeviceLink
+from tests.harness.device_link import BundleAnswer, DeviceLink
 from tests.harness.server_process import FaregateServer
-from tests.harness.todays_feed import next_city_run
+from tests.harness.todays_feed import later_city_run, next_city_run
 
 pytestmark = pytest.mark.postgres
 
@@ -124,11 +124,16 @@ def test_a_corrupted_or_foreign_bundle_is_refused_and_the_last_good_one_stays_in
 
 
 def test_a_ticket_cancelled_on_the_server_is_denied_at_the_gate_after_the_next_sync(
-    live_server: FaregateServer, make_agent: AgentFactory
+    live_server: FaregateServer, device_link: DeviceLink, make_agent: AgentFactory
 ) -> None:
-    booking = live_server.book(next_city_run(datetime.now(UTC)), "STAGECOACH", "NADAV", 1)
+    now = datetime.now(UTC)
+    # Tickets cancelled before: the agent's deny list holds enough that a delta is smaller.
+    live_server.cancel(
+        live_server.book(later_city_run(next_city_run(now, "CITY2"), 120), "EMSI", "STAGECOACH", 8)
+    )
+    booking = live_server.book(next_city_run(now), "STAGECOACH", "NADAV", 1)
     ticket = booking.tickets[0]
-    agent = make_agent("gate-revocation")
+    agent = make_agent("gate-revocation", via=device_link.url)
     agent.start()
     before = agent.bundle_version()
     assert agent.tap(ticket.qr_text) == OPEN
@@ -136,6 +141,8 @@ def test_a_ticket_cancelled_on_the_server_is_denied_at_the_gate_after_the_next_s
     live_server.cancel(booking)
     after = agent.bundle_version(above=before)  # the next sync brought the server's new bundle
     assert agent.tap(ticket.qr_text) == blocked(DenyReason.REVOKED)
+    # It came as a deny-list delta from the list the agent held.
+    assert BundleAnswer(200, after, before) in device_link.bundle_answers
     agent.drained()
     assert agent.stop() == 0
 

@@ -5,7 +5,9 @@ a real socket and the answer back. A test can make it:
 
 - stand in for a link that is down (``down = True``: every request gets 503);
 - hand out a different bundle (``rewrite_bundle``: a function of the server's current
-  bundle, e.g. a corrupted copy or one signed with another key);
+  bundle in full, e.g. a corrupted copy or one signed with another key);
+- tell what the server answered to each bundle download (``bundle_answers``: a full
+  bundle, a deny-list delta or 304);
 - hold one request at a point (``hold``): when it arrives, or once the server answered it
   but before the answer goes back, until the test releases it (e.g. after a kill -9 of the
   agent that sent it, so that its answer is lost).
@@ -51,6 +53,25 @@ class Hold:
 
 
 @dataclass(frozen=True)
+class BundleAnswer:
+    """The server's answer to one bundle download: its status, ``X-Bundle-Version`` and
+    ``X-Deny-Delta-From`` (None when absent)."""
+
+    status: int
+    version: int | None
+    delta_from: int | None
+
+    @classmethod
+    def of(cls, status: int, headers: list[tuple[str, str]]) -> BundleAnswer:
+        """Read from the answer's headers."""
+        found = {key.lower(): int(value) for key, value in headers if key.lower() in _MARKS}
+        return cls(status, found.get("x-bundle-version"), found.get("x-deny-delta-from"))
+
+
+_MARKS = {"x-bundle-version", "x-deny-delta-from"}
+
+
+@dataclass(frozen=True)
 class ServedBundle:
     """A rewritten bundle the relay handed out, when (``time.time()``) and by which rewrite."""
 
@@ -70,6 +91,7 @@ class DeviceLink:
         self.down = False
         self.rewrite_bundle: Callable[[bytes], bytes] | None = None
         self.served: list[ServedBundle] = []
+        self.bundle_answers: list[BundleAnswer] = []  # the server's, before any rewrite
         self._holds: list[Hold] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -163,11 +185,13 @@ class DeviceLink:
                     return
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_HEADERS}
                 rewrite = link.rewrite_bundle if path == BUNDLE_PATH else None
-                if rewrite is not None:
+                target = self.path
+                if rewrite is not None:  # the whole current bundle: no 304, no delta
                     headers.pop("If-None-Match", None)
-                status, answer_headers, answer = link._forward(
-                    self.command, self.path, headers, body
-                )
+                    target = path
+                status, answer_headers, answer = link._forward(self.command, target, headers, body)
+                if path == BUNDLE_PATH:
+                    link.bundle_answers.append(BundleAnswer.of(status, answer_headers))
                 if rewrite is not None and status == 200:
                     answer = rewrite(answer)
                     answer_headers = [(k, v) for k, v in answer_headers if k.lower() != "etag"]

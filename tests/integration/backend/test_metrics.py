@@ -208,6 +208,8 @@ def test_every_series_is_shown_from_the_first_scrape(client: FlaskClient) -> Non
         "faregate_http_request_duration_seconds",
         "faregate_booking_outcomes_total",
         "faregate_taps_received_total",
+        "faregate_bundle_downloads_total",
+        "faregate_bundle_download_bytes_total",
         "faregate_job_runs_total",
         "faregate_job_duration_seconds",
         "faregate_live_holds",

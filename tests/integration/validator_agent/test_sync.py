@@ -3,23 +3,17 @@ bundle download with ETags, and failover and backoff while a server is down."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from flask import Flask
 from sqlalchemy import func, select
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer
 
-from backend.clock import utc_now
 from backend.db import Database
 from backend.models import Device, Tap
-from backend.services import devices, feeds
 from backend.services.signing_keys import load_keyring
-from tests.harness.feeds import SAMPLE_FEED
 from tests.unit.validator_agent.fakes import ManualClock, RecordingGate, agent_config, uid_event
 from validator_agent.bundles import BundleKeeper
 from validator_agent.errors import SyncError
@@ -28,28 +22,6 @@ from validator_agent.store import Store
 from validator_agent.sync import SyncClient, provision
 
 DEAD_URL = "http://127.0.0.1:9"  # the discard port: nothing answers
-
-
-@pytest.fixture
-def server(app: Flask, database: Database) -> Iterator[BaseWSGIServer]:
-    feeds.import_feed(
-        database, SAMPLE_FEED, filename="sample", now=utc_now(), today=date(2008, 6, 1),
-        publish=True,
-    )  # fmt: skip
-    running = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=running.serve_forever, daemon=True)
-    thread.start()
-    yield running
-    running.shutdown()
-
-
-def _one_time_token(database: Database) -> str:
-    with database.sessions() as session:
-        _, token = devices.create_device(
-            session, "gate-7", "gate_entry", stop_id="BEATTY_AIRPORT", vehicle_id=None,
-            description="", now=utc_now(),
-        )  # fmt: skip
-    return token
 
 
 def _taps(runtime: Runtime, clock: ManualClock, count: int, first: int) -> None:
@@ -72,7 +44,11 @@ def _reported_backlog(database: Database) -> int | None:
 
 
 def test_the_journal_reaches_the_server_exactly_once_across_an_outage(
-    server: BaseWSGIServer, database: Database, tmp_path: Path, signing_keys_file: str
+    server: BaseWSGIServer,
+    database: Database,
+    tmp_path: Path,
+    signing_keys_file: str,
+    provisioning_token: str,
 ) -> None:
     url = f"http://127.0.0.1:{server.server_port}"
     clock = ManualClock(datetime.now(UTC))
@@ -85,7 +61,7 @@ def test_the_journal_reaches_the_server_exactly_once_across_an_outage(
     with pytest.raises(SyncError) as unprovisioned:
         sync.sync_once()
     assert unprovisioned.value.code == "not_provisioned"
-    assert provision(url, _one_time_token(database), store)["device_id"] == "gate-7"
+    assert provision(url, provisioning_token, store)["device_id"] == "gate-7"
 
     first = sync.sync_once()  # the dead URL first: failover to the live one
     assert (first.server, first.bundle, first.uploaded) == (url, "new", 0)

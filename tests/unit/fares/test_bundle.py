@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import cbor2
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fares.bundle import BundleRefusal, RuleBundle, bundle_etag, open_bundle
+from fares.bundle import BundleRefusal, RuleBundle, bundle_etag, delta_bundle, open_bundle
 from fares.deny_list import DenyList, DenyListDelta
 from fares.keys import KeySet, SigningKey
 from fares.rules import DeviceRole, ProductKind
@@ -131,6 +132,31 @@ def test_delta_bundle_on_another_base_is_refused_and_leaves_the_base_alone() -> 
     assert open_bundle(blob, TRUSTED, T0, base=DENY_V2) is BundleRefusal.DELTA_BASE_MISMATCH
     assert open_bundle(blob, TRUSTED, T0) is BundleRefusal.DELTA_BASE_MISMATCH
     assert DENY_V2.version == 2
+
+
+def test_a_full_bundle_made_into_a_delta_opens_as_the_same_bundle_on_the_older_list() -> None:
+    newer = DenyList.of(3, tickets=["cc" * 8], media=["bb" * 32])
+    full = bundle_blob(deny=newer, version=3)
+    delta = delta_bundle(full, DENY_V2.delta_to(newer), SERVER_KEY)
+    assert delta is not None
+    opened = open_bundle(delta, TRUSTED, T0, base=DENY_V2)
+    expected = open_bundle(full, TRUSTED, T0)
+    assert isinstance(opened, RuleBundle)
+    assert isinstance(expected, RuleBundle)
+    assert opened.etag == bundle_etag(delta) != expected.etag
+    assert replace(opened, content_hash=expected.content_hash, keys=expected.keys) == expected
+    assert list(opened.keys) == list(expected.keys)
+    assert open_bundle(delta, TRUSTED, T0) is BundleRefusal.DELTA_BASE_MISMATCH
+
+
+def test_a_delta_is_made_only_from_a_full_list_at_its_target_under_the_signers_key() -> None:
+    newer = DenyList.of(3, tickets=["cc" * 8])
+    delta = DENY_V2.delta_to(newer)
+    other = SigningKey.generate(SERVER_KEY.kid + 1, T0 - timedelta(days=1), T0 + timedelta(days=1))
+    assert delta_bundle(bundle_blob(deny=newer), delta, other) is None
+    assert delta_bundle(bundle_blob(deny=DenyList.of(4)), delta, SERVER_KEY) is None
+    assert delta_bundle(bundle_blob(deny=delta), delta, SERVER_KEY) is None
+    assert delta_bundle(b"not a bundle", delta, SERVER_KEY) is None
 
 
 @settings(max_examples=200)
