@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Connection, Engine, create_engine, text
@@ -20,6 +21,7 @@ from sqlalchemy.engine import URL
 
 from backend import schema
 from backend.app import create_app
+from backend.auth import passwords
 from backend.clock import utc_now
 from backend.db import Database, make_engine
 from backend.models import Base
@@ -142,6 +144,17 @@ def _engine(url: str) -> Iterator[Engine]:
     created = make_engine(url)
     yield created
     created.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes() -> Iterator[None]:
+    """Argon2id with argon2-cffi's cheapest parameters in the suite's own process: the same
+    hashing and checks at a thousandth of the cost (staff, travelers and recovery codes make
+    hundreds of hashes). Servers the tests start as processes keep the real parameters, which
+    tests/unit/backend/test_auth.py checks."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from argon2 import PasswordHasher, profiles
 
+from backend.auth import passwords
 from backend.auth.passwords import hash_password, password_problem, verify_password
 from backend.auth.roles import Role, grants, parse_role
 from backend.auth.tokens import TOKEN_PREFIX, digest_of, issue_token
@@ -31,6 +33,20 @@ def test_admin_grants_everything_and_other_roles_only_themselves(
 def test_parse_role_refuses_unknown_names() -> None:
     assert parse_role("planner") is Role.PLANNER
     assert parse_role("root") is None
+
+
+def test_passwords_are_hashed_with_the_recommended_parameters() -> None:
+    # The suite's own processes hash with the cheapest parameters (tests/conftest.py); the
+    # server's are RFC 9106's low-memory choice, argon2-cffi's default.
+    assert passwords.PARAMETERS == profiles.RFC_9106_LOW_MEMORY
+    assert PasswordHasher().time_cost == passwords.PARAMETERS.time_cost
+    assert PasswordHasher().memory_cost == passwords.PARAMETERS.memory_cost
+
+
+def test_a_hash_made_with_other_parameters_still_verifies() -> None:
+    encoded = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY).hash("a passphrase!")
+    assert verify_password(encoded, "a passphrase!")
+    assert not verify_password(encoded, "another one!")
 
 
 def test_password_hash_is_argon2id_and_verifies() -> None:
