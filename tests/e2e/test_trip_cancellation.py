@@ -55,10 +55,10 @@ def mail_about(mailbox: Mailbox, reference: str) -> list[EmailMessage]:
 def test_cancelling_a_trip_rebooks_or_refunds_everyone_and_the_gate_learns_it(
     live_server: FaregateServer, make_agent: AgentFactory, mailbox: Mailbox
 ) -> None:
-    # The run after the next one (the next is left to the other end-to-end tests to book),
-    # and the one alternative in the server's window, half an hour later.
-    cancelled = later_city_run(next_city_run(datetime.now(UTC)), minutes=30)
-    later = later_city_run(cancelled, minutes=30)
+    # The next run: the rebooked travelers' new tickets must be valid at the gate already.
+    # (The revocation test in test_agent_bundles.py books this run too, and runs first.)
+    cancelled = next_city_run(datetime.now(UTC))  # departs within half an hour
+    later = later_city_run(cancelled, minutes=30)  # the one alternative in the server's window
     trio = live_server.book(cancelled, FIRST, LAST, 3)
     pair = live_server.book(cancelled, FIRST, LAST, 2)
     filler = free_seats(live_server, later) - 3
