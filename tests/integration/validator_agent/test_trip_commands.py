@@ -18,7 +18,7 @@ from hardware.ports import Verdict
 from tests.unit.fares.builders import T0, TRUSTED
 from tests.unit.validator_agent.bus_day import EARLY, LATE, bus_bundle, late_ticket
 from tests.unit.validator_agent.fakes import ManualClock, RecordingGate, agent_config, qr_event
-from tests.unit.validator_agent.test_config import PUBLIC
+from tests.unit.validator_agent.test_config import STORE_TRUST_POLICY
 from validator_agent import cli
 from validator_agent.bundles import BundleKeeper
 from validator_agent.runtime import Runtime
@@ -35,16 +35,6 @@ urls = ["http://127.0.0.1:9"]
 [devices]
 readers = ["wedge:stdin"]
 gates = ["console:"]
-[store]
-path = "agent.db"
-[trust]
-[[trust.keys]]
-kid = 9
-ed25519_public = "{key}"
-valid_from = "2026-01-01T00:00:00Z"
-valid_until = "2027-01-01T00:00:00Z"
-[policy]
-on_failure = "fail_closed"
 """
 
 
@@ -54,7 +44,7 @@ class BusAgent:
     def __init__(self, folder: Path, role: str = "bus") -> None:
         folder.mkdir(parents=True, exist_ok=True)
         self.config = folder / "agent.toml"
-        self.config.write_text(CONFIG.format(role=role, key=PUBLIC))
+        self.config.write_text(CONFIG.format(role=role) + STORE_TRUST_POLICY)
         self.clock = ManualClock(T0 + timedelta(minutes=5))  # EARLY runs 08:00-09:00
         self.gate = RecordingGate()
         self.store = Store.open(folder / "agent.db")

@@ -15,7 +15,7 @@ from fares.media import qr_text
 from hardware.ports import Verdict
 from tests.unit.fares.builders import pass_credential, signed
 from tests.unit.validator_agent.fakes import FakeDevices, InjectedReader, RecordingGate, qr_event
-from tests.unit.validator_agent.test_config import PUBLIC
+from tests.unit.validator_agent.test_config import STORE_TRUST_POLICY
 from validator_agent import cli
 
 CONFIG = """
@@ -30,23 +30,13 @@ sync_interval_s = 1
 [devices]
 readers = ["fake:"]
 gates = ["fake:"]
-[store]
-path = "agent.db"
-[trust]
-[[trust.keys]]
-kid = 9
-ed25519_public = "{key}"
-valid_from = "2026-01-01T00:00:00Z"
-valid_until = "2027-01-01T00:00:00Z"
-[policy]
-on_failure = "fail_closed"
 """
 
 
 @pytest.fixture
 def config_file(tmp_path: Path) -> Path:
     path = tmp_path / "agent.toml"
-    path.write_text(CONFIG.format(key=PUBLIC))
+    path.write_text(CONFIG + STORE_TRUST_POLICY)
     return path
 
 

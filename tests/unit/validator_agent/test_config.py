@@ -15,6 +15,19 @@ from validator_agent.errors import ConfigError
 
 BASE = Path("/etc/faregate-agent")
 PUBLIC = base64.urlsafe_b64encode(SERVER_KEY.public_key().raw).rstrip(b"=").decode()
+STORE_TRUST_POLICY = f"""
+[store]
+path = "agent.db"
+[trust]
+[[trust.keys]]
+kid = 9
+ed25519_public = "{PUBLIC}"
+valid_from = "2026-01-01T00:00:00Z"
+valid_until = "2027-01-01T00:00:00Z"
+[policy]
+on_failure = "fail_closed"
+"""
+"""The end of an agent configuration file: its store, the server key above, fail closed."""
 
 
 def document(**sections: dict[str, Any]) -> dict[str, Any]:
